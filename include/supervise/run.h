@@ -1,0 +1,115 @@
+#pragma once
+// A run: a command plus the cgroup it lives in. Start one from a RunSpec, wait for it
+// (optionally with a deadline), cancel it (kills the whole tree), read its RunResult.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "supervise/cgroup.h"
+
+namespace supervise {
+
+// Something a user should hear about while a run goes on (printed by the CLI on stderr).
+struct RunEvent {
+    enum class Kind { memory_warning, timeout, info };
+    Kind kind;
+    std::string message;  // one line, without the "supervise: " prefix
+};
+
+struct RunSpec {
+    std::vector<std::string> argv;  // argv[0] is looked up in PATH unless it has a '/'
+    std::optional<std::string> chdir;
+    std::vector<std::pair<std::string, std::string>> setenv;  // applied over our environment
+
+    Limits limits;
+    std::optional<double> memory_warn;  // share of limits.memory_max, e.g. 0.5
+
+    std::chrono::milliseconds timeout{0};  // 0 = none
+    std::chrono::milliseconds kill_after{std::chrono::seconds(10)};
+
+    DriverOptions driver;
+    std::string cgroup_name;  // empty: "run-<pid>-<random>"
+
+    std::optional<std::string> log_path;  // tee stdout and stderr into this file (appended)
+    bool capture_output = false;          // keep stdout/stderr in the result, not on ours
+
+    // Forward SIGINT/SIGTERM/SIGHUP/SIGQUIT/SIGUSR1/SIGUSR2 received by this process to the
+    // command while wait() runs. Blocks those signals in this process (the CLI wants it; a
+    // library caller with its own signal handling usually does not).
+    bool forward_signals = false;
+
+    std::function<void(const RunEvent&)> on_event;
+};
+
+struct RunResult {
+    std::optional<int> exit_code;  // unset when killed by a signal
+    std::optional<int> signal;     // the signal that ended the main process
+    bool oom_killed = false;       // the kernel OOM-killed at least one process of the run
+    std::uint64_t oom_kills = 0;
+    bool timed_out = false;
+    bool cancelled = false;  // cancel() was called
+    double wall_seconds = 0;
+    std::optional<double> user_seconds;  // of the whole cgroup, daemons included
+    std::optional<double> system_seconds;
+    std::optional<std::uint64_t> memory_peak_bytes;
+    std::optional<std::uint64_t> memory_limit_bytes;
+    CgroupIdentity cgroup;
+    std::string captured_stdout;  // with RunSpec::capture_output
+    std::string captured_stderr;
+
+    // Shell convention: the command's status, 128+N for signal N, 124 when timed out.
+    int exit_status() const;
+};
+
+// Name of a signal without "SIG" ("KILL"), or the number as text.
+std::string signal_name(int sig);
+
+// The result as one JSON object (fields documented in supervise(1), JSON RESULT).
+std::string to_json(const RunResult& result);
+
+// What a run would do, without doing it (--dry-run).
+struct RunPlan {
+    DriverKind driver;
+    std::string cgroup_path;
+    std::string executable;  // argv[0] resolved through PATH
+    Limits limits;
+};
+RunPlan plan_run(const RunSpec& spec);
+
+class Run {
+public:
+    // Validates the spec, creates the cgroup, starts the command inside it. Throws
+    // UsageError, CommandError (126/127) or SystemError; nothing is left behind then.
+    static Run start(RunSpec spec);
+
+    Run(Run&&) noexcept;
+    Run& operator=(Run&&) noexcept;
+    ~Run();  // a run still going is cancelled and waited for
+
+    pid_t pid() const;
+    const CgroupIdentity& cgroup() const;
+
+    // Blocks until the command's main process has exited, the rest of its tree has been
+    // killed and the cgroup removed.
+    RunResult wait();
+    // As wait(), but gives up after timeout and returns nothing (the run goes on).
+    std::optional<RunResult> wait_for(std::chrono::milliseconds timeout);
+    // Kills the whole tree now; wait() then returns a result with cancelled = true.
+    void cancel();
+
+    class Impl;
+
+private:
+    explicit Run(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace supervise

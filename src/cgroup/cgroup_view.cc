@@ -1,0 +1,163 @@
+#include "cgroup/cgroup_view.h"
+
+#include <dirent.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <thread>
+
+#include "supervise/error.h"
+#include "sys/events.h"
+#include "sys/fd.h"
+#include "sys/file.h"
+
+namespace supervise::cgroup {
+
+namespace {
+
+void collect_processes(const std::string& directory, std::vector<pid_t>& out) {
+    if (auto text = sys::try_read_file(directory + "/cgroup.procs")) {
+        size_t pos = 0;
+        while (pos < text->size()) {
+            size_t end = text->find('\n', pos);
+            if (end == std::string::npos) end = text->size();
+            if (auto pid = sys::parse_u64(std::string_view(*text).substr(pos, end - pos)))
+                out.push_back(static_cast<pid_t>(*pid));
+            pos = end + 1;
+        }
+    }
+    DIR* dir = ::opendir(directory.c_str());
+    if (!dir) return;
+    while (dirent* entry = ::readdir(dir)) {
+        if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
+        collect_processes(directory + "/" + entry->d_name, out);
+    }
+    ::closedir(dir);
+}
+
+bool frozen(const std::string& unified) {
+    auto events = sys::try_read_file(unified + "/cgroup.events");
+    return !events || sys::keyed_value(*events, "frozen").value_or(1) == 1;
+}
+
+// Freezes the cgroup (waits until the kernel says it is frozen, bounded); returns false when
+// freezing is not available.
+bool freeze(const std::string& unified) {
+    if (sys::try_write_file(unified + "/cgroup.freeze", "1") != 0) return false;
+    for (int i = 0; i < 1000 && !frozen(unified); ++i)
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+    return true;
+}
+
+}  // namespace
+
+std::vector<std::string> CgroupView::directories() const {
+    std::vector<std::string> all{unified};
+    for (const auto* v1 : {&memory_v1, &pids_v1, &cpu_v1})
+        if (*v1) all.push_back(**v1);
+    return all;
+}
+
+bool CgroupView::populated() const {
+    auto events = sys::try_read_file(unified + "/cgroup.events");
+    if (!events) return false;  // gone
+    return sys::keyed_value(*events, "populated").value_or(0) != 0;
+}
+
+std::optional<std::uint64_t> CgroupView::memory_usage() const {
+    if (memory_v1)
+        return sys::parse_u64(sys::try_read_file(*memory_v1 + "/memory.usage_in_bytes").value_or(""));
+    return sys::parse_u64(sys::try_read_file(unified + "/memory.current").value_or(""));
+}
+
+CgroupStats CgroupView::stats() const {
+    CgroupStats stats;
+    if (memory_v1) {
+        stats.memory_current = memory_usage();
+        stats.memory_peak = sys::parse_u64(
+            sys::try_read_file(*memory_v1 + "/memory.max_usage_in_bytes").value_or(""));
+        if (auto oom = sys::try_read_file(*memory_v1 + "/memory.oom_control"))
+            stats.oom_kills = sys::keyed_value(*oom, "oom_kill").value_or(0);
+    } else {
+        stats.memory_current = memory_usage();
+        stats.memory_peak =
+            sys::parse_u64(sys::try_read_file(unified + "/memory.peak").value_or(""));
+        if (auto events = sys::try_read_file(unified + "/memory.events"))
+            stats.oom_kills = sys::keyed_value(*events, "oom_kill").value_or(0);
+    }
+    // cpu.stat is a core v2 file: present even without the cpu controller.
+    if (auto cpu = sys::try_read_file(unified + "/cpu.stat")) {
+        if (auto user = sys::keyed_value(*cpu, "user_usec")) stats.user_seconds = *user / 1e6;
+        if (auto system = sys::keyed_value(*cpu, "system_usec"))
+            stats.system_seconds = *system / 1e6;
+    }
+    return stats;
+}
+
+std::vector<pid_t> CgroupView::processes() const {
+    std::vector<pid_t> pids;
+    collect_processes(unified, pids);
+    return pids;
+}
+
+void CgroupView::signal_all(int sig) const {
+    if (sig == SIGKILL && sys::try_write_file(unified + "/cgroup.kill", "1") == 0) return;
+    bool is_frozen = freeze(unified);
+    // Without a freezer a fork can race the signal: repeat until a pass finds nothing new.
+    for (int pass = 0; pass < (is_frozen ? 1 : 100); ++pass) {
+        auto pids = processes();
+        if (pids.empty()) break;
+        for (pid_t pid : pids) ::kill(pid, sig);
+        if (sig != SIGKILL) break;
+    }
+    if (is_frozen) sys::try_write_file(unified + "/cgroup.freeze", "0");
+}
+
+bool CgroupView::wait_until_empty(std::chrono::milliseconds timeout) const {
+    if (!populated()) return true;
+    sys::Inotify inotify;
+    try {
+        inotify.watch(unified + "/cgroup.events", IN_MODIFY);
+    } catch (const SystemError&) {
+        return !populated();  // the cgroup vanished under us: empty
+    }
+    sys::Epoll epoll;
+    epoll.add(inotify.fd(), 0);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (populated()) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        epoll.wait(static_cast<int>(left.count()));
+        inotify.drain();
+    }
+    return true;
+}
+
+void CgroupView::attach(pid_t pid, bool skip_unified) const {
+    std::string text = std::to_string(pid);
+    for (const auto& directory : directories()) {
+        if (skip_unified && directory == unified) continue;
+        sys::write_file(directory + "/cgroup.procs", text, "move the command into cgroup");
+    }
+}
+
+std::uint64_t cgroup_id(const std::string& directory) {
+    struct stat st;
+    if (::stat(directory.c_str(), &st) != 0) throw SystemError("inspect cgroup", directory, errno);
+    return st.st_ino;
+}
+
+int remove_cgroup_dir(const std::string& directory) {
+    for (int attempt = 0;; ++attempt) {
+        if (::rmdir(directory.c_str()) == 0 || errno == ENOENT) return 0;
+        // A v1 memory cgroup can stay busy for a moment after its last task has exited.
+        if (errno != EBUSY || attempt >= 200) return errno;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+}
+
+}  // namespace supervise::cgroup

@@ -1,0 +1,55 @@
+#pragma once
+// What the cgroup2 and hybrid drivers share: a run cgroup that supervise created itself
+// (and therefore removes), in <base>/supervise/<name> of every hierarchy it uses.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cgroup/cgroup_view.h"
+#include "supervise/cgroup.h"
+#include "sys/fd.h"
+
+namespace supervise::cgroup {
+
+class OwnedRunCgroup : public RunCgroup {
+public:
+    // view: the run's directories; parents: the "supervise" directories above them,
+    // removed when they become empty.
+    OwnedRunCgroup(CgroupView view, std::vector<std::string> parents, DriverKind driver);
+    ~OwnedRunCgroup() override;
+
+    int clone_into_fd() const override { return unified_fd_.get(); }
+    void enter(pid_t pid, bool cloned_into) override;
+    const CgroupIdentity& identity() const override { return identity_; }
+    const std::string& unified_path() const override { return view_.unified; }
+    bool populated() const override { return view_.populated(); }
+    bool wait_until_empty(std::chrono::milliseconds timeout) const override {
+        return view_.wait_until_empty(timeout);
+    }
+    CgroupStats stats() const override { return view_.stats(); }
+    std::optional<std::uint64_t> memory_usage() const override { return view_.memory_usage(); }
+    void signal_all(int sig) override { view_.signal_all(sig); }
+    void remove() override;
+
+private:
+    CgroupView view_;
+    std::vector<std::string> parents_;
+    CgroupIdentity identity_;
+    sys::UniqueFd unified_fd_;
+    bool removed_ = false;
+};
+
+// mkdir <parent>/<name>, creating <parent> when missing; retries when a concurrent run
+// removes an empty parent between the two steps. Throws SystemError with a hint.
+void make_run_directory(const std::string& parent, const std::string& name,
+                        const std::function<void()>& prepare_parent);
+
+// Removes directories that are empty parents (EBUSY/ENOTEMPTY: still used, fine).
+void remove_parents(const std::vector<std::string>& parents);
+
+// Text of a directory's cgroup.controllers / cgroup.subtree_control as a set of words.
+bool has_word(const std::string& file, const std::string& word);
+
+}  // namespace supervise::cgroup

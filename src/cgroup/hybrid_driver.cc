@@ -1,0 +1,112 @@
+// Hybrid hosts (RHEL 8, Ubuntu 20.04, our CI): cgroup v2 for membership, cgroup.events and
+// cgroup.kill; the v1 memory controller (and pids, cpu) for limits and accounting.
+
+#include <unistd.h>
+
+#include <cmath>
+
+#include "cgroup/direct_driver.h"
+#include "cgroup/drivers.h"
+#include "supervise/error.h"
+#include "sys/file.h"
+
+namespace supervise::cgroup {
+
+namespace {
+
+class HybridDriver : public CgroupDriver {
+public:
+    HybridDriver(std::string unified_base, std::string memory_base,
+                 std::optional<std::string> pids_base, std::optional<std::string> cpu_base)
+        : unified_base_(std::move(unified_base)),
+          memory_base_(std::move(memory_base)),
+          pids_base_(std::move(pids_base)),
+          cpu_base_(std::move(cpu_base)) {}
+
+    DriverKind kind() const override { return DriverKind::hybrid; }
+    std::string planned_path(const std::string& name) const override {
+        return unified_base_ + "/supervise/" + name;
+    }
+
+    std::unique_ptr<RunCgroup> create(const std::string& name, const Limits& limits) override {
+        if (limits.tasks_max && !pids_base_)
+            throw UsageError("cannot enforce --tasks: no v1 pids controller is mounted");
+        if (limits.cpu_percent && !cpu_base_)
+            throw UsageError("cannot enforce --cpu: no v1 cpu controller is mounted");
+
+        // Directories are created one hierarchy at a time; if one fails, the ones made so
+        // far are removed before the error goes up.
+        struct Made {
+            std::vector<std::string> dirs, parents;
+            bool keep = false;
+            ~Made() {
+                if (keep) return;
+                for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) remove_cgroup_dir(*it);
+                remove_parents(parents);
+            }
+        } made;
+        auto make = [&](const std::string& base) {
+            std::string parent = base + "/supervise";
+            make_run_directory(parent, name, [] {});
+            made.dirs.push_back(parent + "/" + name);
+            made.parents.push_back(parent);
+            return parent + "/" + name;
+        };
+        CgroupView view;
+        view.unified = make(unified_base_);
+        view.memory_v1 = make(memory_base_);
+        if (limits.tasks_max) view.pids_v1 = make(*pids_base_);
+        if (limits.cpu_percent) view.cpu_v1 = make(*cpu_base_);
+
+        auto set = [](const std::string& dir, const char* file, const std::string& value,
+                      const char* what) {
+            sys::write_file(dir + "/" + file, value, std::string("set ") + what + " in");
+        };
+        const std::string& memory = *view.memory_v1;
+        if (limits.memory_max)
+            set(memory, "memory.limit_in_bytes", std::to_string(*limits.memory_max), "memory limit");
+        if (limits.memory_high)
+            set(memory, "memory.soft_limit_in_bytes", std::to_string(*limits.memory_high),
+                "soft memory limit");
+        if (limits.swap_max) {
+            if (!sys::path_exists(memory + "/memory.memsw.limit_in_bytes"))
+                throw UsageError("cannot enforce --swap: swap accounting is off in this kernel "
+                                 "(boot with swapaccount=1)");
+            std::uint64_t memory_limit = limits.memory_max.value_or(0);
+            if (!limits.memory_max)
+                throw UsageError("--swap needs --memory on a hybrid host (v1 limits memory+swap)");
+            set(memory, "memory.memsw.limit_in_bytes",
+                std::to_string(memory_limit + *limits.swap_max), "memory+swap limit");
+        }
+        if (limits.tasks_max)
+            set(*view.pids_v1, "pids.max", std::to_string(*limits.tasks_max), "task limit");
+        if (limits.cpu_percent) {
+            auto quota = std::max(1000LL, std::llround(*limits.cpu_percent / 100.0 * 100000));
+            set(*view.cpu_v1, "cpu.cfs_period_us", "100000", "CPU period");
+            set(*view.cpu_v1, "cpu.cfs_quota_us", std::to_string(quota), "CPU limit");
+        }
+        auto run = std::make_unique<OwnedRunCgroup>(view, made.parents, DriverKind::hybrid);
+        made.keep = true;
+        return run;
+    }
+
+private:
+    std::string unified_base_, memory_base_;
+    std::optional<std::string> pids_base_, cpu_base_;
+};
+
+}  // namespace
+
+std::unique_ptr<CgroupDriver> make_hybrid_driver(const Layout& layout, const std::string& root) {
+    if (!layout.hybrid())
+        throw Error(layout.unified_mount.empty()
+                        ? "the hybrid driver needs cgroup2 mounted beside the v1 controllers "
+                          "(see 'supervise doctor')"
+                        : "the hybrid driver needs the v1 memory controller, and this host "
+                          "is pure cgroup v2 (use --driver cgroup2)");
+    return std::make_unique<HybridDriver>(root.empty() ? layout.own_unified_dir() : root,
+                                          *layout.own_v1_dir("memory"), layout.own_v1_dir("pids"),
+                                          layout.own_v1_dir("cpu"));
+}
+
+}  // namespace supervise::cgroup

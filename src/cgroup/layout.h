@@ -1,0 +1,28 @@
+#pragma once
+// Where the cgroup hierarchies are mounted and where this process sits in each, read from
+// /proc/self/mountinfo and /proc/self/cgroup (never assumed).
+
+#include <map>
+#include <optional>
+#include <string>
+
+namespace supervise::cgroup {
+
+struct Layout {
+    std::string unified_mount;                        // cgroup2 mount point, empty if none
+    std::map<std::string, std::string> v1_mounts;     // controller → mount point
+    std::string self_unified;                         // our v2 path, "/" at the root
+    std::map<std::string, std::string> self_v1;       // controller → our v1 path
+
+    // Pure v2: cgroup2 mounted and no v1 memory controller.
+    bool pure_v2() const { return !unified_mount.empty() && !v1_mounts.count("memory"); }
+    bool hybrid() const { return !unified_mount.empty() && v1_mounts.count("memory"); }
+    // Directory of our own cgroup in the v2 hierarchy / in a v1 controller's hierarchy.
+    std::string own_unified_dir() const;
+    std::optional<std::string> own_v1_dir(const std::string& controller) const;
+
+    static Layout parse(const std::string& mountinfo, const std::string& proc_self_cgroup);
+    static const Layout& current();  // of this process, read once
+};
+
+}  // namespace supervise::cgroup

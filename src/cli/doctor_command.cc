@@ -1,0 +1,66 @@
+#include <cstdio>
+
+#include "cgroup/layout.h"
+#include "cli/cli.h"
+
+namespace supervise::cli {
+
+namespace {
+std::string escape(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c == '\n' ? ' ' : c;
+    }
+    return out;
+}
+}  // namespace
+
+int doctor_command(const RunOptions& options, bool json) {
+    DriverOptions driver_options = to_driver_options(options);
+    auto reports = probe_drivers(driver_options);
+    const auto& layout = cgroup::Layout::current();
+    std::string world = layout.pure_v2()  ? "pure cgroup v2"
+                        : layout.hybrid() ? "hybrid (cgroup2 for tracking, v1 memory)"
+                                          : "no cgroup2 hierarchy";
+    std::string chosen;
+    std::string why_not;
+    try {
+        chosen = to_string(make_driver(driver_options)->kind());
+    } catch (const std::exception& e) {
+        why_not = e.what();
+    }
+    if (json) {
+        std::string out = "{\"layout\": \"" + escape(world) + "\", \"unified_mount\": \"" +
+                          escape(layout.unified_mount) + "\", \"auto\": ";
+        out += chosen.empty() ? "null" : "\"" + chosen + "\"";
+        out += ", \"drivers\": [";
+        for (size_t i = 0; i < reports.size(); ++i) {
+            const auto& r = reports[i];
+            if (i) out += ", ";
+            out += "{\"driver\": \"" + to_string(r.kind) + "\", \"usable\": " +
+                   (r.usable ? "true" : "false") + ", \"detail\": \"" + escape(r.detail) +
+                   "\", \"notes\": [";
+            for (size_t j = 0; j < r.notes.size(); ++j)
+                out += (j ? ", \"" : "\"") + escape(r.notes[j]) + "\"";
+            out += "]}";
+        }
+        out += "]}\n";
+        std::fputs(out.c_str(), stdout);
+        return 0;
+    }
+    std::printf("cgroup layout: %s%s%s\n", world.c_str(),
+                layout.unified_mount.empty() ? "" : ", cgroup2 at ", layout.unified_mount.c_str());
+    for (const auto& r : reports) {
+        std::printf("%-8s %s: %s\n", to_string(r.kind).c_str(), r.usable ? "usable" : "not usable",
+                    r.detail.c_str());
+        for (const auto& note : r.notes) std::printf("         - %s\n", note.c_str());
+    }
+    if (!chosen.empty())
+        std::printf("--driver auto picks: %s\n", chosen.c_str());
+    else
+        std::printf("--driver auto: %s\n", why_not.c_str());
+    return 0;
+}
+
+}  // namespace supervise::cli

@@ -1,0 +1,148 @@
+// supervise: the command line. Parses, hands plain structs to the library, maps errors to
+// exit statuses. See supervise(1).
+
+#include <cstdio>
+#include <iostream>
+
+#include "CLI/CLI.hpp"
+#include "cli/cli.h"
+#include "spdlog/sinks/stdout_sinks.h"
+#include "spdlog/spdlog.h"
+#include "supervise/error.h"
+#include "supervise/version.h"
+
+namespace {
+
+constexpr const char* kFooter = R"(
+Sizes: 512M, 4G, 1.5G (K/M/G/T, binary) or a share of RAM, 25%. Durations: 30 (seconds),
+500ms, 10s, 5m, 1h30m, 2d.  Every run option can be defaulted from the environment
+(SUPERVISE_MEMORY=4G, SUPERVISE_TIMEOUT=1h, ...: see ENVIRONMENT in supervise(1)); the
+command line wins.
+
+Exit status:
+  the command's own; 128+N if it died of signal N; 124 timed out (--timeout);
+  125 supervise failed or was misused; 126 command not executable; 127 not found.
+
+Examples:
+  supervise --memory 512M --timeout 10m -- make -j4
+  supervise --memory 1G --memory-high 800M --tasks 500 --cpu 150% --log build.log ./build.sh
+  supervise --json --result run.json ./job > job.out
+  supervise --dry-run --memory 2G cmd
+  supervise doctor
+
+'--' is needed only when COMMAND starts with '-'.  Full manual: man supervise)";
+
+void setup_logging(int verbosity) {
+    auto logger = std::make_shared<spdlog::logger>(
+        "supervise", std::make_shared<spdlog::sinks::stderr_sink_st>());
+    logger->set_pattern("supervise: %^%l%$: %v");
+    logger->set_level(verbosity > 0    ? spdlog::level::debug
+                      : verbosity < 0 ? spdlog::level::err
+                                      : spdlog::level::warn);
+    spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace supervise;
+    cli::RunOptions run;
+    cli::GlobalOptions global;
+    bool doctor_json = false;
+    int verbose = 0;
+    bool quiet = false;
+
+    CLI::App app{
+        "Run COMMAND in its own cgroup: limits enforced by the kernel, the whole process tree\n"
+        "killed when COMMAND ends or times out, a machine-readable result.\n\n"
+        "  supervise [OPTIONS] [--] COMMAND [ARGS...]\n"
+        "  supervise doctor [--json]",
+        "supervise"};
+    app.footer(kFooter);
+    app.prefix_command();
+    app.set_version_flag("--version", std::string("supervise ") + SUPERVISE_VERSION +
+                                          " (C++20, libsystemd sd-bus, cgroup v2 / hybrid)");
+    app.get_formatter()->column_width(30);
+
+    const std::string limits = "Limits";
+    app.add_option("--memory", run.memory, "Hard memory limit; the kernel OOM-kills above it")
+        ->envname("SUPERVISE_MEMORY")->type_name("SIZE")->group(limits);
+    app.add_option("--memory-high", run.memory_high,
+                   "Soft limit: throttle and reclaim above it (hybrid: v1 soft limit)")
+        ->envname("SUPERVISE_MEMORY_HIGH")->type_name("SIZE")->group(limits);
+    app.add_option("--swap", run.swap, "Swap the run may use (0 = none)")
+        ->envname("SUPERVISE_SWAP")->type_name("SIZE")->group(limits);
+    app.add_option("--memory-warn", run.memory_warn,
+                   "Warn once when usage crosses this share of --memory, e.g. 80%")
+        ->envname("SUPERVISE_MEMORY_WARN")->type_name("PCT")->group(limits);
+    app.add_option("--tasks", run.tasks, "Most processes and threads at once (fork bombs stop)")
+        ->envname("SUPERVISE_TASKS")->type_name("N")->group(limits);
+    app.add_option("--cpu", run.cpu, "CPU time as a share of one CPU: 50%, 150%")
+        ->envname("SUPERVISE_CPU")->type_name("PCT")->group(limits);
+    app.add_option("--timeout", run.timeout,
+                   "SIGTERM the whole tree after DUR, exit 124 (0 = no timeout)")
+        ->envname("SUPERVISE_TIMEOUT")->type_name("DUR")->group(limits);
+    app.add_option("--kill-after", run.kill_after,
+                   "After the timeout's SIGTERM, SIGKILL what is left after DUR (default 10s)")
+        ->envname("SUPERVISE_KILL_AFTER")->type_name("DUR")->group(limits);
+
+    const std::string command = "Command";
+    app.add_option("-C,--chdir", run.chdir, "Run COMMAND in DIR")->type_name("DIR")->group(command);
+    app.add_option("-E,--setenv", run.setenv, "Set NAME=VALUE in COMMAND's environment (repeat)")
+        ->type_name("NAME=VALUE")->group(command)->take_last()->multi_option_policy(
+            CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--log", run.log, "Also append COMMAND's stdout and stderr to FILE")
+        ->envname("SUPERVISE_LOG")->type_name("FILE")->group(command);
+
+    const std::string output = "Output";
+    app.add_flag("--json", run.json, "Print the result as one JSON object on stdout at the end")
+        ->group(output);
+    app.add_option("--result", run.result_file, "Write the result as JSON to FILE")
+        ->type_name("FILE")->group(output);
+    app.add_flag("--dry-run", run.dry_run, "Show driver, cgroup and limits; create and run nothing")
+        ->group(output);
+    app.add_flag("-v,--verbose", verbose, "Say what is done: driver, cgroup, limits, signals")
+        ->group(output);
+    app.add_flag("-q,--quiet", quiet, "Only errors on stderr (no warnings, no OOM line)")
+        ->group(output);
+
+    const std::string cgroups = "Cgroups";
+    app.add_option("--driver", run.driver, "auto (default), systemd, cgroup2 or hybrid")
+        ->envname("SUPERVISE_DRIVER")->type_name("NAME")->group(cgroups);
+    app.add_option("--cgroup-root", run.cgroup_root,
+                   "Create runs under this cgroup directory (direct drivers)")
+        ->envname("SUPERVISE_CGROUP_ROOT")->type_name("DIR")->group(cgroups);
+    if (const char* manager = std::getenv("SUPERVISE_SYSTEMD_MANAGER")) run.systemd_manager = manager;
+
+    auto* doctor = app.add_subcommand(
+        "doctor", "Show which cgroup drivers work here, and why the others do not");
+    doctor->add_flag("--json", doctor_json, "Machine-readable report");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        cli::error_message(std::string(e.what()) + " (see 'supervise --help')");
+        return kExitFailure;
+    }
+    global.verbosity = quiet ? -1 : verbose;
+    setup_logging(global.verbosity);
+    run.command = app.remaining();
+    if (!run.command.empty() && run.command.front() == "--") run.command.erase(run.command.begin());
+
+    try {
+        if (*doctor) return cli::doctor_command(run, doctor_json);
+        return cli::run_command(run, global);
+    } catch (const Error& e) {
+        cli::error_message(e.what());
+        return e.exit_status();
+    } catch (const std::exception& e) {
+        cli::error_message(std::string("internal error: ") + e.what());
+        return kExitFailure;
+    }
+}

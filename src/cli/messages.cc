@@ -1,0 +1,14 @@
+#include <cstdio>
+
+#include "cli/cli.h"
+
+namespace supervise::cli {
+
+void message(const GlobalOptions& global, const std::string& text) {
+    if (global.verbosity < 0) return;
+    std::fprintf(stderr, "supervise: %s\n", text.c_str());
+}
+
+void error_message(const std::string& text) { std::fprintf(stderr, "supervise: %s\n", text.c_str()); }
+
+}  // namespace supervise::cli

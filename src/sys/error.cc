@@ -1,0 +1,25 @@
+#include <cstring>
+
+#include "supervise/error.h"
+
+namespace supervise {
+
+namespace {
+std::string compose(const std::string& action, const std::string& path, int error_number,
+                    const std::string& hint) {
+    std::string text = "cannot " + action;
+    if (!path.empty()) text += " " + path;
+    text += ": ";
+    text += std::strerror(error_number);
+    if (!hint.empty()) text += " (" + hint + ")";
+    return text;
+}
+}  // namespace
+
+SystemError::SystemError(std::string action, std::string path, int error_number, std::string hint)
+    : Error(compose(action, path, error_number, hint)),
+      action_(std::move(action)),
+      path_(std::move(path)),
+      error_number_(error_number) {}
+
+}  // namespace supervise

@@ -1,0 +1,77 @@
+#pragma once
+// Event sources for the supervisor's single-threaded loop: epoll, signalfd, timerfd,
+// inotify. Each owns its descriptor.
+
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sys/fd.h"
+
+namespace supervise::sys {
+
+class Epoll {
+public:
+    Epoll();
+    // Watches fd for readability; `tag` comes back from wait().
+    void add(int fd, std::uint64_t tag, std::uint32_t events = EPOLLIN);
+    void remove(int fd);
+    // Tags of ready descriptors; empty after timeout (negative = wait forever).
+    std::vector<std::uint64_t> wait(int timeout_ms);
+
+private:
+    UniqueFd fd_;
+};
+
+// Blocks the given signals in this thread and reads them from a signalfd. The destructor
+// restores the previous mask (pending signals are then delivered as usual).
+class SignalFd {
+public:
+    explicit SignalFd(const std::vector<int>& signals);
+    ~SignalFd();
+    SignalFd(const SignalFd&) = delete;
+    SignalFd& operator=(const SignalFd&) = delete;
+    int fd() const { return fd_.get(); }
+    // Next pending signal, or false when none.
+    bool read(signalfd_siginfo& info);
+    const sigset_t& previous_mask() const { return previous_; }
+
+private:
+    UniqueFd fd_;
+    sigset_t previous_;
+};
+
+// One-shot monotonic timer.
+class TimerFd {
+public:
+    TimerFd();
+    int fd() const { return fd_.get(); }
+    void arm(std::chrono::milliseconds after);
+    void arm_periodic(std::chrono::milliseconds interval);
+    void disarm();
+    // Consumes the expiration count; true when the timer fired.
+    bool consume();
+
+private:
+    UniqueFd fd_;
+};
+
+class Inotify {
+public:
+    Inotify();
+    int fd() const { return fd_.get(); }
+    // Returns the watch descriptor; throws SystemError.
+    int watch(const std::string& path, std::uint32_t mask);
+    // Drains pending events; returns true when any arrived.
+    bool drain();
+
+private:
+    UniqueFd fd_;
+};
+
+}  // namespace supervise::sys

@@ -1,0 +1,38 @@
+#pragma once
+// Owning wrapper of a file descriptor; the only place fds are closed.
+
+#include <utility>
+
+namespace supervise::sys {
+
+class UniqueFd {
+public:
+    UniqueFd() = default;
+    explicit UniqueFd(int fd) : fd_(fd) {}
+    UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+    UniqueFd& operator=(UniqueFd&& other) noexcept {
+        if (this != &other) reset(std::exchange(other.fd_, -1));
+        return *this;
+    }
+    UniqueFd(const UniqueFd&) = delete;
+    UniqueFd& operator=(const UniqueFd&) = delete;
+    ~UniqueFd() { reset(); }
+
+    int get() const { return fd_; }
+    bool valid() const { return fd_ >= 0; }
+    explicit operator bool() const { return valid(); }
+    int release() { return std::exchange(fd_, -1); }
+    void reset(int fd = -1);
+
+private:
+    int fd_ = -1;
+};
+
+// A pipe whose ends are close-on-exec.
+struct Pipe {
+    UniqueFd read;
+    UniqueFd write;
+    static Pipe create(bool nonblocking_read = false);
+};
+
+}  // namespace supervise::sys

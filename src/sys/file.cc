@@ -1,0 +1,115 @@
+#include "sys/file.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+
+#include "supervise/error.h"
+#include "sys/fd.h"
+
+namespace supervise::sys {
+
+namespace {
+int read_all(const std::string& path, std::string& out) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd) return errno;
+    char buffer[4096];
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            return errno;
+        }
+        if (n == 0) return 0;
+        out.append(buffer, static_cast<size_t>(n));
+    }
+}
+}  // namespace
+
+std::string read_file(const std::string& path) {
+    std::string text;
+    if (int err = read_all(path, text)) throw SystemError("read", path, err);
+    return text;
+}
+
+std::optional<std::string> try_read_file(const std::string& path) {
+    std::string text;
+    if (read_all(path, text) != 0) return std::nullopt;
+    return text;
+}
+
+int try_write_file(const std::string& path, std::string_view text) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+    if (!fd) return errno;
+    ssize_t n;
+    do {
+        n = ::write(fd.get(), text.data(), text.size());
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return errno;
+    return 0;
+}
+
+void write_file(const std::string& path, std::string_view text, const std::string& action) {
+    if (int err = try_write_file(path, text)) throw SystemError(action, path, err);
+}
+
+void write_file_atomic(const std::string& path, std::string_view text, unsigned mode) {
+    std::string temporary = path + ".tmp";
+    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+                       mode));
+    if (!fd) throw SystemError("create", temporary, errno);
+    size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            ::unlink(temporary.c_str());
+            throw SystemError("write", temporary, err);
+        }
+        done += static_cast<size_t>(n);
+    }
+    if (::fsync(fd.get()) != 0) {
+        int err = errno;
+        ::unlink(temporary.c_str());
+        throw SystemError("sync", temporary, err);
+    }
+    fd.reset();
+    if (::rename(temporary.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        ::unlink(temporary.c_str());
+        throw SystemError("rename to", path, err);
+    }
+}
+
+std::optional<std::uint64_t> parse_u64(std::string_view text) {
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
+    std::uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end == text.data()) return std::nullopt;
+    return value;
+}
+
+std::optional<std::uint64_t> keyed_value(std::string_view text, std::string_view key) {
+    size_t pos = 0;
+    while (pos < text.size()) {
+        size_t end = text.find('\n', pos);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view line = text.substr(pos, end - pos);
+        if (line.size() > key.size() && line.substr(0, key.size()) == key &&
+            line[key.size()] == ' ')
+            return parse_u64(line.substr(key.size() + 1));
+        pos = end + 1;
+    }
+    return std::nullopt;
+}
+
+bool path_exists(const std::string& path) {
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
+}
+
+}  // namespace supervise::sys

@@ -1,0 +1,196 @@
+#include "sys/process.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "supervise/error.h"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3
+#endif
+
+namespace supervise::sys {
+
+namespace {
+
+// Everything the child touches is prepared here, before the clone: after it, only
+// async-signal-safe calls are allowed.
+struct ChildArgs {
+    const char* executable;
+    std::vector<char*> argv;
+    std::vector<char*> envp;
+    const char* chdir;
+    int stdout_fd, stderr_fd, go_fd, status_fd;
+};
+
+[[noreturn]] void child_main(const ChildArgs& a) {
+    char byte;
+    ssize_t n;
+    do {
+        n = ::read(a.go_fd, &byte, 1);
+    } while (n < 0 && errno == EINTR);
+    if (n != 1) ::_exit(125);  // aborted: the supervisor gave up before exec
+
+    if (a.stdout_fd >= 0) ::dup2(a.stdout_fd, 1);
+    if (a.stderr_fd >= 0) ::dup2(a.stderr_fd, 2);
+    sigset_t empty;
+    sigemptyset(&empty);
+    ::sigprocmask(SIG_SETMASK, &empty, nullptr);
+    // An ignored SIGPIPE (or any ignored signal) would survive exec; the command gets
+    // the defaults a shell would give it.
+    for (int sig = 1; sig < NSIG; ++sig) {
+        if (sig == SIGKILL || sig == SIGSTOP) continue;
+        struct sigaction current;
+        if (::sigaction(sig, nullptr, &current) == 0 && current.sa_handler == SIG_IGN &&
+            sig != SIGTTOU && sig != SIGTTIN && sig != SIGTSTP) {
+            struct sigaction dfl{};
+            dfl.sa_handler = SIG_DFL;
+            ::sigaction(sig, &dfl, nullptr);
+        }
+    }
+    ChildProcess::StartFailure failure{};
+    if (a.chdir && ::chdir(a.chdir) != 0) {
+        failure = {ChildProcess::StartFailure::Step::chdir, errno};
+    } else {
+        ::execve(a.executable, a.argv.data(), a.envp.data());
+        failure = {ChildProcess::StartFailure::Step::exec, errno};
+    }
+    (void)!::write(a.status_fd, &failure, sizeof failure);
+    ::_exit(failure.error == ENOENT ? 127 : 126);
+}
+
+pid_t clone3_pidfd(int cgroup_fd, int* pidfd) {
+    clone_args args{};
+    args.flags = CLONE_PIDFD | (cgroup_fd >= 0 ? CLONE_INTO_CGROUP : 0);
+    args.pidfd = reinterpret_cast<std::uint64_t>(pidfd);
+    args.exit_signal = SIGCHLD;
+    if (cgroup_fd >= 0) args.cgroup = static_cast<std::uint64_t>(cgroup_fd);
+    return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
+}
+
+}  // namespace
+
+ChildProcess ChildProcess::spawn_held(const ExecPlan& plan) {
+    Pipe go = Pipe::create();
+    Pipe status = Pipe::create();
+
+    ChildArgs args{};
+    args.executable = plan.executable.c_str();
+    for (const auto& s : plan.argv) args.argv.push_back(const_cast<char*>(s.c_str()));
+    args.argv.push_back(nullptr);
+    for (const auto& s : plan.environment) args.envp.push_back(const_cast<char*>(s.c_str()));
+    args.envp.push_back(nullptr);
+    args.chdir = plan.chdir ? plan.chdir->c_str() : nullptr;
+    args.stdout_fd = plan.stdout_fd;
+    args.stderr_fd = plan.stderr_fd;
+    args.go_fd = go.read.get();
+    args.status_fd = status.write.get();
+
+    ChildProcess child;
+    int pidfd = -1;
+    pid_t pid = clone3_pidfd(plan.cgroup_fd, &pidfd);
+    bool into_cgroup = plan.cgroup_fd >= 0;
+    if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL || errno == EBUSY ||
+                    errno == EOPNOTSUPP)) {
+        // Old kernel, or a cgroup that cannot be cloned into: the caller writes cgroup.procs.
+        pid = clone3_pidfd(-1, &pidfd);
+        into_cgroup = false;
+        if (pid < 0 && errno == ENOSYS) {
+            pid = ::fork();
+            if (pid > 0) pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+        }
+    }
+    if (pid < 0) throw SystemError("start", "a child process", errno);
+    if (pid == 0) child_main(args);
+
+    child.pid_ = pid;
+    child.reaped_ = false;
+    child.pidfd_.reset(pidfd);
+    if (pidfd >= 0) ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+    child.cloned_into_cgroup_ = into_cgroup;
+    child.go_ = std::move(go.write);
+    child.status_ = std::move(status.read);
+    return child;
+}
+
+ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
+    if (this == &other) return *this;
+    this->~ChildProcess();
+    pid_ = std::exchange(other.pid_, -1);
+    pidfd_ = std::move(other.pidfd_);
+    go_ = std::move(other.go_);
+    status_ = std::move(other.status_);
+    reaped_ = std::exchange(other.reaped_, true);
+    cloned_into_cgroup_ = other.cloned_into_cgroup_;
+    return *this;
+}
+
+ChildProcess::~ChildProcess() {
+    if (reaped_ || pid_ <= 0) return;
+    go_.reset();
+    send_signal(SIGKILL);
+    try {
+        reap(true);
+    } catch (const SystemError&) {
+        // Nothing left to reap: someone else waited for it.
+    }
+    reaped_ = true;
+}
+
+std::optional<ChildProcess::StartFailure> ChildProcess::release() {
+    char byte = 1;
+    if (::write(go_.get(), &byte, 1) != 1) throw SystemError("release", "the child process", errno);
+    go_.reset();
+    StartFailure failure{};
+    ssize_t n;
+    do {
+        n = ::read(status_.get(), &failure, sizeof failure);
+    } while (n < 0 && errno == EINTR);
+    status_.reset();
+    if (n == static_cast<ssize_t>(sizeof failure)) return failure;
+    return std::nullopt;  // EOF: the exec succeeded and closed the pipe
+}
+
+void ChildProcess::abort() {
+    go_.reset();
+    status_.reset();
+}
+
+bool ChildProcess::send_signal(int sig) {
+    if (reaped_) return false;
+    if (pidfd_) return ::syscall(SYS_pidfd_send_signal, pidfd_.get(), sig, nullptr, 0) == 0;
+    return ::kill(pid_, sig) == 0;
+}
+
+std::optional<siginfo_t> ChildProcess::reap(bool block) {
+    if (reaped_) return std::nullopt;
+    siginfo_t info{};
+    int flags = WEXITED | (block ? 0 : WNOHANG);
+    int rc;
+    do {
+        rc = pidfd_ ? ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()),
+                               &info, flags)
+                    : ::waitid(P_PID, static_cast<id_t>(pid_), &info, flags);
+    } while (rc < 0 && errno == EINTR);
+    if (rc < 0) throw SystemError("wait for", "the child process", errno);
+    if (info.si_pid == 0) return std::nullopt;  // WNOHANG, still running
+    reaped_ = true;
+    return info;
+}
+
+pid_t terminal_foreground_group() {
+    for (int fd = 0; fd <= 2; ++fd) {
+        pid_t group = ::tcgetpgrp(fd);
+        if (group > 0) return group;
+    }
+    return -1;
+}
+
+}  // namespace supervise::sys
