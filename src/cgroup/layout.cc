@@ -81,7 +81,9 @@ Layout Layout::parse(const std::string& mountinfo, const std::string& proc_self_
 
     auto relative = [&](const std::string& mount, std::string path) {
         auto root = mount_roots[mount];
-        if (!root.empty() && root != "/" && path.compare(0, root.size(), root) == 0)
+        // Strip the mount's root only as whole components: /a/x.scope2 is not under /a/x.scope.
+        if (!root.empty() && root != "/" && path.compare(0, root.size(), root) == 0 &&
+            (path.size() == root.size() || path[root.size()] == '/'))
             path = path.substr(root.size());
         if (path.empty()) path = "/";
         return path;

@@ -1,16 +1,534 @@
-// PLACEHOLDER while the systemd driver is being written; replaced before landing.
+// The systemd driver: every run is a transient scope (supervise-<name>.scope in
+// supervise.slice) of the system manager or of the calling user's manager. systemd owns
+// the cgroup and its limits; once the scope is started we read its ControlGroup and treat
+// it as a plain cgroup for watching, stats and kill (CgroupView).
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/inotify.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+
+#include "cgroup/cgroup_view.h"
+#include "cgroup/direct_driver.h"
 #include "cgroup/drivers.h"
+#include "cgroup/layout.h"
+#include "cgroup/systemd_bus.h"
+#include "spdlog/spdlog.h"
 #include "supervise/error.h"
+#include "sys/events.h"
+#include "sys/fd.h"
+#include "sys/file.h"
 
 namespace supervise::cgroup {
-std::unique_ptr<CgroupDriver> make_systemd_driver(const DriverOptions&) {
-    throw Error("the systemd driver is not built yet");
+
+namespace {
+
+using namespace std::chrono_literals;
+using systemd::Bus;
+using systemd::UnitProperty;
+
+constexpr const char* kSlice = "supervise.slice";
+constexpr auto kCallTimeout = 10s;       // one D-Bus round trip to the manager
+constexpr auto kProbeTimeout = 2s;       // systemd_available(): must stay cheap
+constexpr auto kJobTimeout = 30s;        // a start/stop job of a scope
+constexpr auto kRemovalTimeout = 3s;     // systemd removes an empty scope's cgroup
+
+std::string scope_name(const std::string& run_name) { return "supervise-" + run_name + ".scope"; }
+
+// "system" / "user" / empty (root: system, others: their own manager).
+bool wants_user_manager(const DriverOptions& options) {
+    if (options.systemd_manager == "user") return true;
+    if (options.systemd_manager == "system") return false;
+    if (options.systemd_manager.empty()) return ::geteuid() != 0;
+    throw UsageError("unknown systemd manager '" + options.systemd_manager +
+                     "' (use system or user)");
 }
-bool systemd_available(const DriverOptions&, std::string& reason) {
-    reason = "not built yet";
+
+// Is there a bus to try at all? Avoids a connect timeout on hosts without systemd.
+bool bus_present(bool user, std::string& reason) {
+    if (user) {
+        if (std::getenv("DBUS_SESSION_BUS_ADDRESS")) return true;
+        const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+        if (runtime && sys::path_exists(std::string(runtime) + "/bus")) return true;
+        reason = "no user bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no "
+                 "$XDG_RUNTIME_DIR/bus)";
+        return false;
+    }
+    if (sys::path_exists("/run/systemd/system") || std::getenv("DBUS_SYSTEM_BUS_ADDRESS"))
+        return true;
+    reason = "systemd is not the init system here (no /run/systemd/system)";
     return false;
 }
-DriverReport probe_systemd(const DriverOptions&) {
-    return {DriverKind::systemd, false, "not built yet", {}};
+
+std::string journal_hint(const Bus& bus, const std::string& unit) {
+    return std::string("see 'journalctl ") + (bus.user() ? "--user " : "") + "-u " + unit +
+           "' or 'supervise doctor'";
 }
+
+// Blocks until `directory` is gone, bounded. Event driven (IN_DELETE_SELF arrives when the
+// manager removes the cgroup); existence is rechecked now and then in case an event is
+// missed.
+bool wait_for_removal(const std::string& directory, std::chrono::milliseconds timeout) {
+    if (!sys::path_exists(directory)) return true;
+    sys::Inotify inotify;
+    try {
+        inotify.watch(directory, IN_DELETE_SELF | IN_ONLYDIR);
+    } catch (const SystemError&) {
+        return !sys::path_exists(directory);
+    }
+    sys::Epoll epoll;
+    epoll.add(inotify.fd(), 0);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (sys::path_exists(directory)) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        epoll.wait(static_cast<int>(std::min<long>(left.count(), 250)));
+        inotify.drain();
+    }
+    return true;
+}
+
+// A tiny process that sits in the scope beside the command, so that the scope (and with it
+// the cgroup holding the memory peak and OOM count) cannot be stopped and removed by systemd
+// the moment the command's last process exits. It blocks reading a pipe whose write end
+// only the supervisor holds, and exits on EOF: whichever way the supervisor ends (even
+// SIGKILL), the keeper follows, and the scope frees itself once the command's tree is gone.
+// Its own process group keeps terminal signals away; it ignores every signal it can, so
+// only SIGKILL (cgroup.kill at the end of the run) or EOF ends it.
+class Keeper {
+public:
+    Keeper() = default;
+    Keeper(const Keeper&) = delete;
+    Keeper& operator=(const Keeper&) = delete;
+    ~Keeper() { release(); }
+
+    void start();
+    pid_t pid() const { return pid_; }
+    bool running() const { return pid_ > 0; }
+    // Lets the keeper exit (closes our end of its pipe) and reaps it.
+    void release();
+
+private:
+    pid_t pid_ = -1;
+    sys::UniqueFd pidfd_;
+    sys::UniqueFd hold_;  // write end of the keeper's pipe
+};
+
+[[noreturn]] void keeper_main(int pipe_fd) {
+    // Only async-signal-safe calls from here on: the parent may hold any lock.
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_NAME, "supervise-keep", 0, 0, 0);
+    struct sigaction ignore{};
+    ignore.sa_handler = SIG_IGN;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &ignore, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    // Keep only the pipe (as fd 3) and /dev/null on 0..2: no bus socket, no lock file, no
+    // output pipe of the user's shell may outlive the supervisor through us.
+    if (pipe_fd != 3 && ::dup2(pipe_fd, 3) < 0) ::_exit(1);
+    if (::syscall(SYS_close_range, 4U, ~0U, 0U) != 0)
+        for (int fd = 4; fd < 65536; ++fd) ::close(fd);
+    int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null_fd >= 0) {
+        for (int fd = 0; fd <= 2; ++fd) ::dup2(null_fd, fd);
+        if (null_fd > 2) ::close(null_fd);
+    }
+    char buffer[16];
+    for (;;) {
+        ssize_t n = ::read(3, buffer, sizeof buffer);
+        if (n == 0) ::_exit(0);
+        if (n < 0 && errno != EINTR) ::_exit(1);
+    }
+}
+
+void Keeper::start() {
+    sys::Pipe pipe = sys::Pipe::create();
+    pid_t pid = ::fork();
+    if (pid < 0) throw SystemError("start", "the scope keeper process", errno);
+    if (pid == 0) keeper_main(pipe.read.get());
+    pid_ = pid;
+    hold_ = std::move(pipe.write);
+    pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+    spdlog::debug("scope keeper is pid {}", pid);
+}
+
+void Keeper::release() {
+    if (pid_ <= 0) return;
+    hold_.reset();
+    // It exits at once on EOF; only a stopped keeper would not, and that one we kill (our
+    // own unreaped child: the pid cannot have been reused).
+    if (pidfd_) {
+        pollfd waiting{pidfd_.get(), POLLIN, 0};
+        if (::poll(&waiting, 1, 2000) == 0) ::kill(pid_, SIGKILL);
+    }
+    int status;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    pidfd_.reset();
+}
+
+// The larger (or the known) of two readings of a counter that only grows.
+std::optional<std::uint64_t> larger(std::optional<std::uint64_t> a, std::optional<std::uint64_t> b) {
+    if (a && b) return std::max(*a, *b);
+    return a ? a : b;
+}
+
+class ScopeRunCgroup : public RunCgroup {
+public:
+    ScopeRunCgroup(std::shared_ptr<Bus> bus, std::string name, Limits limits)
+        : bus_(std::move(bus)), run_name_(std::move(name)), limits_(limits) {
+        identity_.driver = DriverKind::systemd;
+        identity_.unit = scope_name(run_name_);
+        identity_.boot_id = current_boot_id();
+    }
+    ~ScopeRunCgroup() override;
+
+    // A scope is made of processes: nothing to clone into, the scope starts in enter().
+    int clone_into_fd() const override { return -1; }
+    void enter(pid_t pid, bool cloned_into) override;
+    // Empty (path "", id 0) until enter() has started the scope.
+    const CgroupIdentity& identity() const override { return identity_; }
+    const std::string& unified_path() const override { return view_.unified; }
+    // Whether any process other than the keeper is left. cgroup.events (unified_path())
+    // counts the keeper too, until signal_all(SIGKILL) ends it with the rest.
+    bool populated() const override;
+    // Event driven on cgroup.events once the keeper is gone; while it lives, on the pidfds
+    // of the other processes (rescanned whenever one of them exits).
+    bool wait_until_empty(std::chrono::milliseconds timeout) const override;
+    // After signal_all(SIGKILL) systemd may remove the cgroup at any moment: the values
+    // read just before that kill stand in for what can no longer be read.
+    CgroupStats stats() const override;
+    std::optional<std::uint64_t> memory_usage() const override { return view_.memory_usage(); }
+    // Through the cgroup's own files when we may write them (cgroup.kill, cgroup.freeze),
+    // else KillUnit. The keeper ignores every signal but SIGKILL.
+    void signal_all(int sig) override;
+    // Returns once the scope's cgroup is gone (StopUnit when systemd does not remove the
+    // empty scope by itself). Throws when processes other than the keeper are left.
+    void remove() override;
+
+private:
+    std::vector<UnitProperty> properties(pid_t pid) const;
+    // Refuses a scope whose limits systemd accepted but cannot apply here.
+    void check_limits_applied() const;
+    void make_sure_scope_is_gone();
+
+    std::shared_ptr<Bus> bus_;
+    std::string run_name_;
+    Limits limits_;
+    CgroupView view_;
+    CgroupIdentity identity_;
+    Keeper keeper_;
+    std::optional<CgroupStats> before_kill_;
+    bool start_requested_ = false;
+    bool removed_ = false;
+};
+
+std::vector<UnitProperty> ScopeRunCgroup::properties(pid_t pid) const {
+    std::vector<UnitProperty> list{
+        {"Description", "supervise run " + run_name_},
+        {"Slice", std::string(kSlice)},
+        {"PIDs", std::vector<std::uint32_t>{static_cast<std::uint32_t>(pid),
+                                            static_cast<std::uint32_t>(keeper_.pid())}},
+        {"Delegate", false},
+        {"CollectMode", std::string("inactive-or-failed")},
+        // So that memory.*, pids.* and cpu.stat exist even without limits.
+        {"MemoryAccounting", true},
+        {"TasksAccounting", true},
+        {"CPUAccounting", true},
+    };
+    if (limits_.memory_max) list.push_back({"MemoryMax", *limits_.memory_max});
+    if (limits_.memory_high) list.push_back({"MemoryHigh", *limits_.memory_high});
+    if (limits_.swap_max) list.push_back({"MemorySwapMax", *limits_.swap_max});
+    if (limits_.tasks_max) list.push_back({"TasksMax", *limits_.tasks_max + 1});  // + keeper
+    if (limits_.cpu_percent) {
+        auto usec = static_cast<std::uint64_t>(*limits_.cpu_percent / 100.0 * 1e6);
+        list.push_back({"CPUQuotaPerSecUSec", std::max<std::uint64_t>(usec, 1)});
+    }
+    return list;
+}
+
+void ScopeRunCgroup::enter(pid_t pid, bool) {
+    if (start_requested_) throw Error("scope " + identity_.unit + " is already started");
+    const auto& unit = identity_.unit;
+    auto started = std::chrono::steady_clock::now();
+    keeper_.start();
+    start_requested_ = true;
+    std::string result;
+    try {
+        result = bus_->start_transient_unit(unit, properties(pid), kJobTimeout);
+    } catch (...) {
+        keeper_.release();
+        throw;
+    }
+    if (result != "done")
+        throw Error("cannot start " + unit + ": the systemd job ended with '" + result + "' (" +
+                    journal_hint(*bus_, unit) + ")");
+
+    auto control_group = bus_->unit_control_group(unit, "org.freedesktop.systemd1.Scope");
+    if (!control_group || control_group->empty())
+        throw Error("cannot start " + unit + ": systemd reports no cgroup for it (" +
+                    journal_hint(*bus_, unit) + ")");
+    const auto& layout = Layout::current();
+    std::string relative = *control_group == "/" ? "" : *control_group;
+    view_.unified = layout.unified_mount + relative;
+    if (layout.hybrid()) {
+        std::string memory = layout.v1_mounts.at("memory") + relative;
+        if (sys::path_exists(memory)) view_.memory_v1 = memory;
+    }
+    identity_.path = view_.unified;
+    identity_.id = cgroup_id(view_.unified);
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    spdlog::debug("scope {} started in {:.1f} ms, cgroup {}{}", unit, took.count() / 1000.0,
+                  view_.unified, view_.memory_v1 ? " (v1 memory " + *view_.memory_v1 + ")" : "");
+    check_limits_applied();
+}
+
+void ScopeRunCgroup::check_limits_applied() const {
+    const auto& layout = Layout::current();
+    std::string relative = view_.unified.substr(layout.unified_mount.size());
+    auto v1_file = [&](const char* controller, const char* file) {
+        auto mount = layout.v1_mounts.find(controller);
+        return mount != layout.v1_mounts.end() &&
+               sys::path_exists(mount->second + relative + "/" + file);
+    };
+    auto refuse = [&](const char* limit, const char* controller) {
+        throw Error(std::string("cannot enforce ") + limit + " in " + identity_.unit +
+                    ": the systemd " + bus_->manager_name() + " has no " + controller +
+                    " controller for it (see 'supervise doctor')");
+    };
+    if (limits_.memory_max && !sys::path_exists(view_.unified + "/memory.max") &&
+        !(view_.memory_v1 && sys::path_exists(*view_.memory_v1 + "/memory.limit_in_bytes")))
+        refuse("the memory limit", "memory");
+    if (limits_.tasks_max && !sys::path_exists(view_.unified + "/pids.max") &&
+        !v1_file("pids", "pids.max"))
+        refuse("the task limit", "pids");
+    if (limits_.cpu_percent && !sys::path_exists(view_.unified + "/cpu.max") &&
+        !v1_file("cpu", "cpu.cfs_quota_us"))
+        refuse("the CPU limit", "cpu");
+}
+
+bool ScopeRunCgroup::populated() const {
+    if (view_.unified.empty() || !view_.populated()) return false;
+    if (!keeper_.running()) return true;
+    for (pid_t pid : view_.processes())
+        if (pid != keeper_.pid()) return true;
+    return false;
+}
+
+bool ScopeRunCgroup::wait_until_empty(std::chrono::milliseconds timeout) const {
+    if (view_.unified.empty()) return true;
+    if (!keeper_.running()) return view_.wait_until_empty(timeout);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        // A process forked after the scan has a parent among the scanned ones, and that
+        // parent's exit brings us back here: nothing can be missed.
+        std::vector<sys::UniqueFd> pidfds;
+        bool without_pidfd = false;
+        for (pid_t pid : view_.processes()) {
+            if (pid == keeper_.pid()) continue;
+            int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+            if (fd >= 0)
+                pidfds.emplace_back(fd);
+            else if (errno != ESRCH)
+                without_pidfd = true;  // old kernel: poll below
+        }
+        if (pidfds.empty() && !without_pidfd) return true;
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        std::vector<pollfd> waiting;
+        for (const auto& fd : pidfds) waiting.push_back({fd.get(), POLLIN, 0});
+        int slice = static_cast<int>(std::min<long>(left.count(), without_pidfd ? 50 : 1000));
+        ::poll(waiting.data(), waiting.size(), slice);
+    }
+}
+
+CgroupStats ScopeRunCgroup::stats() const {
+    if (view_.unified.empty()) return {};
+    CgroupStats now = view_.stats();
+    if (!before_kill_) return now;
+    now.memory_peak = larger(now.memory_peak, before_kill_->memory_peak);
+    now.oom_kills = std::max(now.oom_kills, before_kill_->oom_kills);
+    if (!now.user_seconds) now.user_seconds = before_kill_->user_seconds;
+    if (!now.system_seconds) now.system_seconds = before_kill_->system_seconds;
+    return now;
+}
+
+void ScopeRunCgroup::signal_all(int sig) {
+    if (view_.unified.empty()) return;
+    if (sig == SIGKILL) before_kill_ = stats();
+    const char* control = sig == SIGKILL ? "/cgroup.kill" : "/cgroup.freeze";
+    if (::access((view_.unified + control).c_str(), W_OK) == 0) {
+        view_.signal_all(sig);
+        return;
+    }
+    spdlog::debug("cannot write {}{}: asking systemd to signal {}", view_.unified, control,
+                  identity_.unit);
+    bus_->kill_unit(identity_.unit, sig);
+}
+
+void ScopeRunCgroup::remove() {
+    if (removed_) return;
+    if (!start_requested_) {
+        removed_ = true;
+        return;
+    }
+    if (populated())
+        throw Error("cannot remove " + identity_.unit + ": processes are still running in " +
+                    view_.unified);
+    keeper_.release();
+    removed_ = true;
+    make_sure_scope_is_gone();
+}
+
+void ScopeRunCgroup::make_sure_scope_is_gone() {
+    const auto& unit = identity_.unit;
+    if (!view_.unified.empty() && wait_for_removal(view_.unified, kRemovalTimeout)) {
+        spdlog::debug("scope {} is gone", unit);
+        return;
+    }
+    spdlog::debug("scope {} is still there: stopping it", unit);
+    bus_->stop_unit(unit, kJobTimeout);
+    if (!view_.unified.empty() && !wait_for_removal(view_.unified, kRemovalTimeout))
+        throw Error("cannot remove " + unit + ": its cgroup " + view_.unified +
+                    " is still there after the unit stopped (" + journal_hint(*bus_, unit) + ")");
+}
+
+ScopeRunCgroup::~ScopeRunCgroup() {
+    if (removed_ || !start_requested_) return;
+    try {
+        if (populated()) {
+            signal_all(SIGKILL);
+            wait_until_empty(5s);
+        }
+        keeper_.release();
+        removed_ = true;
+        make_sure_scope_is_gone();
+    } catch (const std::exception& e) {
+        spdlog::warn("{}", e.what());
+    }
+}
+
+class SystemdDriver : public CgroupDriver {
+public:
+    explicit SystemdDriver(std::shared_ptr<Bus> bus) : bus_(std::move(bus)) {}
+    DriverKind kind() const override { return DriverKind::systemd; }
+    std::unique_ptr<RunCgroup> create(const std::string& name, const Limits& limits) override;
+    std::string planned_path(const std::string& name) const override {
+        return std::string(kSlice) + "/" + scope_name(name) + " (systemd " +
+               bus_->manager_name() + ")";
+    }
+
+private:
+    std::shared_ptr<Bus> bus_;
+};
+
+std::unique_ptr<RunCgroup> SystemdDriver::create(const std::string& name, const Limits& limits) {
+    // systemd applies neither on the v1 memory controller; it would accept and ignore them.
+    if (Layout::current().hybrid() && (limits.memory_high || limits.swap_max))
+        throw UsageError(std::string("the systemd driver cannot enforce ") +
+                         (limits.memory_high ? "a memory high limit" : "a swap limit") +
+                         " on this host (memory is a cgroup v1 controller here); use "
+                         "--driver hybrid");
+    return std::make_unique<ScopeRunCgroup>(bus_, name, limits);
+}
+
+std::shared_ptr<Bus> connect(const DriverOptions& options, std::chrono::milliseconds timeout,
+                             std::string& version) {
+    bool user = wants_user_manager(options);
+    std::string reason;
+    if (!bus_present(user, reason)) throw Error("no systemd manager: " + reason);
+    auto bus = std::make_shared<Bus>(user, timeout);
+    version = bus->manager_property("Version");
+    return bus;
+}
+
+}  // namespace
+
+std::unique_ptr<CgroupDriver> make_systemd_driver(const DriverOptions& options) {
+    if (Layout::current().unified_mount.empty())
+        throw Error("the systemd driver needs the cgroup2 hierarchy, and none is mounted");
+    std::string version;
+    auto bus = connect(options, kCallTimeout, version);
+    spdlog::debug("systemd {} {} on {}", version, bus->manager_name(), bus->address());
+    return std::make_unique<SystemdDriver>(std::move(bus));
+}
+
+bool systemd_available(const DriverOptions& options, std::string& reason) {
+    try {
+        bool user = wants_user_manager(options);
+        if (!bus_present(user, reason)) return false;
+        if (Layout::current().unified_mount.empty()) {
+            reason = "no cgroup2 hierarchy mounted";
+            return false;
+        }
+        Bus bus(user, kProbeTimeout);
+        bus.manager_property("Version");
+        return true;
+    } catch (const std::exception& e) {
+        reason = e.what();
+        return false;
+    }
+}
+
+DriverReport probe_systemd(const DriverOptions& options) {
+    DriverReport report{DriverKind::systemd, false, "", {}};
+    if (!systemd_available(options, report.detail)) return report;
+    try {
+        std::string version;
+        auto bus = connect(options, kProbeTimeout, version);
+        report.usable = true;
+        report.detail = "systemd " + version + " " + bus->manager_name() + " on " +
+                        bus->address() + ", runs go to " + kSlice;
+        const auto& layout = Layout::current();
+        auto root = bus->unit_control_group("-.slice", "org.freedesktop.systemd1.Slice")
+                        .value_or("/");
+        if (root == "/") root.clear();
+        report.notes.push_back("manager's cgroup: " + (root.empty() ? "/" : root));
+        if (layout.hybrid()) {
+            report.notes.push_back(
+                "hybrid cgroup layout: systemd enforces MemoryMax= on the v1 memory controller; "
+                "memory high and swap limits are refused (use --driver hybrid for them)");
+            for (const char* controller : {"memory", "pids", "cpu"}) {
+                auto mount = layout.v1_mounts.find(controller);
+                bool usable = mount != layout.v1_mounts.end() &&
+                              sys::path_exists(mount->second + root);
+                report.notes.push_back(std::string("v1 ") + controller + ": " +
+                                       (usable ? mount->second + root
+                                               : std::string("not available to the manager, "
+                                                             "limits that need it are refused")));
+            }
+        } else {
+            auto controllers =
+                sys::try_read_file(layout.unified_mount + root + "/cgroup.controllers")
+                    .value_or("");
+            while (!controllers.empty() && controllers.back() == '\n') controllers.pop_back();
+            report.notes.push_back("controllers the manager can use: " +
+                                   (controllers.empty() ? std::string("none") : controllers));
+            for (const char* controller : {"memory", "pids", "cpu"})
+                if (!has_word(layout.unified_mount + root + "/cgroup.controllers", controller))
+                    report.notes.push_back(std::string("no ") + controller +
+                                           " controller: limits that need it are refused");
+        }
+    } catch (const std::exception& e) {
+        report.usable = false;
+        report.detail = e.what();
+    }
+    return report;
+}
+
 }  // namespace supervise::cgroup

@@ -25,9 +25,13 @@ constexpr std::uint64_t kMinimumSize = kMiB;
 constexpr std::int64_t kMaximumDurationDays = 36500;
 constexpr std::int64_t kMaximumDurationMs = kMaximumDurationDays * 24 * 3600 * 1000;
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+    return c >= '0' && c <= '9';
+}
 
-char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 // A non-negative decimal number: digits, optionally a point and more digits (".5" is fine,
 // "5." is not). No sign, exponent or blanks: in a size or a duration those are typos.
@@ -80,16 +84,15 @@ std::optional<Decimal> take_decimal(std::string_view& text) {
 
 // Binary multiple of a size suffix: "", "B", "K", "KB", "KiB", ... (case-insensitive).
 std::optional<std::uint64_t> size_multiple(std::string_view suffix) {
+    static constexpr std::pair<char, std::uint64_t> kMultiples[] = {
+        {'k', kKiB}, {'m', kMiB}, {'g', kMiB * kKiB}, {'t', kMiB * kMiB}};
     std::uint64_t multiple = 1;
-    if (!suffix.empty()) {
-        switch (lower(suffix.front())) {
-            case 'k': multiple = kKiB; break;
-            case 'm': multiple = kMiB; break;
-            case 'g': multiple = kMiB * kKiB; break;
-            case 't': multiple = kMiB * kMiB; break;
-            default: break;
+    for (const auto& [letter, bytes] : kMultiples) {
+        if (!suffix.empty() && lower(suffix.front()) == letter) {
+            multiple = bytes;
+            suffix.remove_prefix(1);
+            break;
         }
-        if (multiple != 1) suffix.remove_prefix(1);
     }
     auto is = [&](std::string_view unit) {
         if (suffix.size() != unit.size()) return false;
@@ -169,8 +172,8 @@ std::uint64_t parse_size(std::string_view text, std::uint64_t physical_memory) {
         bytes += fraction;
     }
     if (bytes < kMinimumSize)
-        throw UsageError(fmt::format("size '{}' is below the minimum of {}", text,
-                                     format_size(kMinimumSize)));
+        throw UsageError(
+            fmt::format("size '{}' is below the minimum of {}", text, format_size(kMinimumSize)));
     return bytes;
 }
 
@@ -191,8 +194,8 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
         first = false;
     } while (!rest.empty());
     if (total > static_cast<long double>(kMaximumDurationMs))
-        throw UsageError(fmt::format("duration '{}' is too long (the most is {}d)", text,
-                                     kMaximumDurationDays));
+        throw UsageError(
+            fmt::format("duration '{}' is too long (the most is {}d)", text, kMaximumDurationDays));
     return std::chrono::milliseconds(std::llround(total));
 }
 
@@ -201,8 +204,7 @@ double parse_percentage(std::string_view text, double max_percent) {
     auto number = take_decimal(rest);
     if (!number || !(rest.empty() || rest == "%"))
         throw UsageError(fmt::format("invalid percentage '{}' (use a number, e.g. 50%)", text));
-    if (number->is_zero())
-        throw UsageError(fmt::format("percentage '{}' must be above 0%", text));
+    if (number->is_zero()) throw UsageError(fmt::format("percentage '{}' must be above 0%", text));
     if (number->value() > max_percent)
         throw UsageError(fmt::format("percentage '{}' is above {}%", text, max_percent));
     return static_cast<double>(number->value() / 100);

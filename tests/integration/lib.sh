@@ -56,9 +56,9 @@ assert_match() {  # text extended-regex what
 assert_status() {  # expected (uses RC from the last run)
     [ "$RC" = "$1" ] || fail "exit status of 'supervise ${LAST_ARGS[*]}': expected $1, got $RC$(_last_run)"
 }
-# Numeric comparison with awk (floats): assert_cmp A '<=' B what
+# Numeric comparison (floats; A and B may be arithmetic expressions): assert_cmp A '<=' B what
 assert_cmp() {
-    awk -v a="$1" -v b="$3" "BEGIN{exit !(a $2 b)}" || fail "$4: expected $1 $2 $3"
+    awk "BEGIN{exit !(($1) $2 ($3))}" </dev/null || fail "$4: expected $1 $2 $3"
 }
 _last_run() {
     [ -n "${LAST_ARGS+set}" ] || return 0

@@ -23,7 +23,7 @@ bad timeout --timeout soon "${cmd[@]}"
 bad kill-after --timeout 5 --kill-after never "${cmd[@]}"
 bad driver --driver bogus "${cmd[@]}"
 bad no-such-option --no-such-option "${cmd[@]}"
-bad setenv --setenv NOEQUALS "${cmd[@]}"
+bad NOEQUALS --setenv NOEQUALS "${cmd[@]}"
 bad "$W/nodir" --chdir "$W/nodir" "${cmd[@]}"
 # environment defaults are checked like options
 SUPERVISE_MEMORY=lots bad SUPERVISE_MEMORY "${cmd[@]}"

@@ -128,9 +128,9 @@ TEST(ParseSize, RefusesNegative) {
 
 TEST(ParseSize, RefusesGarbage) {
     for (const char* text :
-         {"abc", "M", "G512", "512 M", " 512M", "512M ", "5.M", "5.", ".", "1e9", "+512M",
-          "512MM", "512MiBs", "512MBi", "0x100000", "1,5G", "1.5.5G", "%", "25 %", "25%%",
-          "25%M", "512M%", "1.5.G", "512\tM"}) {
+         {"abc",    "M",   "G512",  "512 M", " 512M",   "512M ",  "5.M",      "5.",
+          ".",      "1e9", "+512M", "512MM", "512MiBs", "512MBi", "0x100000", "1,5G",
+          "1.5.5G", "%",   "25 %",  "25%%",  "25%M",    "512M%",  "1.5.G",    "512\tM"}) {
         std::string message = size_error(text);
         EXPECT_TRUE(contains(message, "invalid size '" + std::string(text) + "'"));
     }
@@ -246,8 +246,8 @@ TEST(ParseDuration, RefusesNegative) {
 
 TEST(ParseDuration, RefusesGarbage) {
     for (const char* text :
-         {"abc", "s", "5x", "5 s", " 5s", "5s ", "1h 30m", "1m30", "5sec", "5S", "5M", "1..5s",
-          "5.s", "5.", "1e3", "+5", "5us", "h1", "1,5s", "30%", "1hh"}) {
+         {"abc",   "s",   "5x", "5 s", " 5s", "5s ", "1h 30m", "1m30", "5sec", "5S", "5M",
+          "1..5s", "5.s", "5.", "1e3", "+5",  "5us", "h1",     "1,5s", "30%",  "1hh"}) {
         std::string message = duration_error(text);
         EXPECT_TRUE(contains(message, "invalid duration '" + std::string(text) + "'"));
     }
@@ -300,9 +300,8 @@ TEST(ParsePercentage, RefusesAboveMaximum) {
 }
 
 TEST(ParsePercentage, RefusesGarbage) {
-    for (const char* text :
-         {"", "%", "abc", "fifty", "-5%", "-5", "50%%", "50 %", " 50", "50.", "5e1", "50%x",
-          "+50"}) {
+    for (const char* text : {"", "%", "abc", "fifty", "-5%", "-5", "50%%", "50 %", " 50", "50.",
+                             "5e1", "50%x", "+50"}) {
         std::string message = percentage_error(text);
         EXPECT_TRUE(contains(message, "invalid percentage '" + std::string(text) + "'"));
     }

@@ -1,0 +1,13 @@
+#!/bin/bash
+# --memory and --memory-high land in the kernel's files of the run's cgroup (v2 memory.max/
+# memory.high; v1 memory.limit_in_bytes/memory.soft_limit_in_bytes).
+. "$TESTS_DIR/lib.sh"
+
+run --memory 100M --memory-high 80M -- "${LIMITS_CMD[@]}"
+if [ "$RC" = 125 ] && [[ $ERR == *memory-high* ]]; then
+    skip "this world cannot enforce --memory-high: $ERR"
+fi
+assert_status 0
+assert_eq $((100 * MiB)) "$(limit memory_max)" "memory limit seen from inside the command"
+assert_eq $((80 * MiB)) "$(limit memory_high)" "memory-high limit seen from inside the command"
+no_leftovers
