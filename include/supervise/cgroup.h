@@ -68,6 +68,9 @@ public:
     virtual const CgroupIdentity& identity() const = 0;
     // The unified-hierarchy directory that holds cgroup.events, cgroup.procs, cgroup.kill.
     virtual const std::string& unified_path() const = 0;
+    // Every directory supervise created for this run (unified first, v1 ones after);
+    // empty for a systemd scope, which is the manager's to remove.
+    virtual std::vector<std::string> owned_directories() const { return {}; }
     // Whether any process of the command is left (helpers of the driver do not count).
     virtual bool populated() const = 0;
     // Blocks until no process of the command is left, or timeout passes (false then).
@@ -114,6 +117,13 @@ struct DriverReport {
     std::vector<std::string> notes;    // controllers found, limits that cannot be enforced
 };
 std::vector<DriverReport> probe_drivers(const DriverOptions& options);
+
+// The unified-hierarchy directories of every run cgroup (or scope) that the drivers
+// reachable with these options have created and that still exist: what kill-all kills.
+std::vector<std::string> list_run_cgroups(const DriverOptions& options);
+// Removes those of them that supervise created itself (with their v1 twins and empty
+// parents), once empty; waits briefly for systemd to remove its scopes.
+void remove_run_cgroups(const DriverOptions& options, const std::vector<std::string>& paths);
 
 // The kernel's boot id (cached).
 const std::string& current_boot_id();

@@ -47,6 +47,10 @@ struct RunSpec {
     bool forward_signals = false;
 
     std::function<void(const RunEvent&)> on_event;
+    // Called once the command sits in its cgroup, held before exec: a lock writes its
+    // owner record here, so a held slot never looks free. Throwing aborts the run and
+    // leaves nothing behind.
+    std::function<void(const RunCgroup& cgroup, pid_t pid)> on_placed;
 };
 
 struct RunResult {
@@ -62,6 +66,9 @@ struct RunResult {
     std::optional<std::uint64_t> memory_peak_bytes;
     std::optional<std::uint64_t> memory_limit_bytes;
     CgroupIdentity cgroup;
+    std::optional<std::string> lock;  // set by the lock layer
+    std::optional<int> slot;
+    std::optional<double> wait_seconds;
     std::string captured_stdout;  // with RunSpec::capture_output
     std::string captured_stderr;
 

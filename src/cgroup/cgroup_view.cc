@@ -12,7 +12,7 @@
 #include "supervise/error.h"
 #include "sys/events.h"
 #include "sys/fd.h"
-#include "sys/file.h"
+#include "sys/files.h"
 
 namespace supervise::cgroup {
 
@@ -104,6 +104,9 @@ std::vector<pid_t> CgroupView::processes() const {
 }
 
 void CgroupView::signal_all(int sig) const {
+    // A run's cgroup is always a plain named directory; "x/.." would be its parent.
+    if (unified.empty() || unified.find("/.") != std::string::npos)
+        throw Error("refusing to signal the processes of '" + unified + "': not a run's cgroup");
     if (sig == SIGKILL && sys::try_write_file(unified + "/cgroup.kill", "1") == 0) return;
     bool is_frozen = freeze(unified);
     // Without a freezer a fork can race the signal: repeat until a pass finds nothing new.

@@ -10,7 +10,7 @@
 
 #include "spdlog/spdlog.h"
 #include "supervise/error.h"
-#include "sys/file.h"
+#include "sys/files.h"
 
 namespace supervise::cgroup {
 

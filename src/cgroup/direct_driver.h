@@ -24,6 +24,7 @@ public:
     void enter(pid_t pid, bool cloned_into) override;
     const CgroupIdentity& identity() const override { return identity_; }
     const std::string& unified_path() const override { return view_.unified; }
+    std::vector<std::string> owned_directories() const override { return view_.directories(); }
     bool populated() const override { return view_.populated(); }
     bool wait_until_empty(std::chrono::milliseconds timeout) const override {
         return view_.wait_until_empty(timeout);

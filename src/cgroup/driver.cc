@@ -1,14 +1,16 @@
 // Choosing a driver, and `supervise doctor`'s view of all three.
 
+#include <dirent.h>
 #include <unistd.h>
 
 #include <csignal>
 
+#include "cgroup/cgroup_view.h"
 #include "cgroup/direct_driver.h"
 #include "cgroup/drivers.h"
 #include "cgroup/layout.h"
 #include "supervise/error.h"
-#include "sys/file.h"
+#include "sys/files.h"
 
 namespace supervise {
 
@@ -97,6 +99,67 @@ DriverReport probe_direct(DriverKind kind, const DriverOptions& options) {
 }
 
 }  // namespace
+
+namespace {
+
+std::vector<std::string> subdirectories(const std::string& path, const std::string& prefix,
+                                        const std::string& suffix) {
+    std::vector<std::string> found;
+    DIR* dir = ::opendir(path.c_str());
+    if (!dir) return found;
+    while (dirent* entry = ::readdir(dir)) {
+        std::string leaf = entry->d_name;
+        if (entry->d_type != DT_DIR || leaf[0] == '.' || leaf.rfind(prefix, 0) != 0) continue;
+        if (leaf.size() < suffix.size() || leaf.compare(leaf.size() - suffix.size(), suffix.size(), suffix) != 0)
+            continue;
+        found.push_back(path + "/" + leaf);
+    }
+    ::closedir(dir);
+    return found;
+}
+
+std::string direct_parent(const DriverOptions& options) {
+    const auto& layout = cgroup::Layout::current();
+    return (options.cgroup_root.empty() ? layout.own_unified_dir() : options.cgroup_root) +
+           "/supervise";
+}
+
+}  // namespace
+
+std::vector<std::string> list_run_cgroups(const DriverOptions& options) {
+    std::vector<std::string> all;
+    // Only names supervise gives its runs: never anything else that may live there.
+    if (!cgroup::Layout::current().unified_mount.empty()) {
+        for (auto& dir : subdirectories(direct_parent(options), "run-", "")) all.push_back(dir);
+        for (auto& dir : subdirectories(direct_parent(options), "lock-", "")) all.push_back(dir);
+    }
+    if (auto slice = cgroup::systemd_slice_cgroup(options))
+        for (auto& dir : subdirectories(*slice, "supervise-", ".scope")) all.push_back(dir);
+    return all;
+}
+
+void remove_run_cgroups(const DriverOptions& options, const std::vector<std::string>& paths) {
+    const auto& layout = cgroup::Layout::current();
+    std::string parent = direct_parent(options);
+    for (const auto& path : paths) {
+        if (path.rfind(parent + "/", 0) == 0) {
+            std::string leaf = path.substr(parent.size() + 1);
+            cgroup::remove_cgroup_dir(path);
+            for (const char* controller : {"memory", "pids", "cpu"})
+                if (auto v1 = layout.own_v1_dir(controller))
+                    cgroup::remove_cgroup_dir(*v1 + "/supervise/" + leaf);
+        } else {
+            // A scope: systemd removes it once empty; give it a moment (event driven).
+            cgroup::CgroupView view;
+            view.unified = path;
+            for (int i = 0; i < 100 && sys::path_exists(path); ++i) ::usleep(20000);
+        }
+    }
+    std::vector<std::string> parents{parent};
+    for (const char* controller : {"memory", "pids", "cpu"})
+        if (auto v1 = layout.own_v1_dir(controller)) parents.push_back(*v1 + "/supervise");
+    cgroup::remove_parents(parents);
+}
 
 std::vector<DriverReport> probe_drivers(const DriverOptions& options) {
     return {cgroup::probe_systemd(options), probe_direct(DriverKind::cgroup2, options),

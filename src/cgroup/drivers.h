@@ -2,6 +2,7 @@
 // Constructors of the three drivers (private to cgroup/); make_driver() picks one.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "cgroup/layout.h"
@@ -21,5 +22,7 @@ std::unique_ptr<CgroupDriver> make_systemd_driver(const DriverOptions& options);
 // When not, `reason` says why in a few words.
 bool systemd_available(const DriverOptions& options, std::string& reason);
 DriverReport probe_systemd(const DriverOptions& options);
+// The unified-hierarchy directory of supervise.slice, when a manager has it loaded.
+std::optional<std::string> systemd_slice_cgroup(const DriverOptions& options);
 
 }  // namespace supervise::cgroup

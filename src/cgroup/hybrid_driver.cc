@@ -8,7 +8,7 @@
 #include "cgroup/direct_driver.h"
 #include "cgroup/drivers.h"
 #include "supervise/error.h"
-#include "sys/file.h"
+#include "sys/files.h"
 
 namespace supervise::cgroup {
 

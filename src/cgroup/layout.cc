@@ -3,7 +3,7 @@
 #include <sstream>
 #include <vector>
 
-#include "sys/file.h"
+#include "sys/files.h"
 
 namespace supervise::cgroup {
 

@@ -161,7 +161,8 @@ std::string Bus::manager_property(const std::string& name) {
 
 std::string Bus::start_transient_unit(const std::string& unit,
                                       const std::vector<UnitProperty>& properties,
-                                      std::chrono::milliseconds job_timeout) {
+                                      std::chrono::milliseconds job_timeout, bool& queued) {
+    queued = false;
     sd_bus_message* raw = nullptr;
     int r = sd_bus_message_new_method_call(bus_, &raw, kDestination, kManagerPath,
                                            kManagerInterface, "StartTransientUnit");
@@ -185,6 +186,7 @@ std::string Bus::start_transient_unit(const std::string& unit,
              sd_bus_error_has_name(error.get(), "org.freedesktop.systemd1.UnitExists")
                  ? "a run of that name is in progress"
                  : "see 'supervise doctor'");
+    queued = true;
     const char* job = nullptr;
     r = sd_bus_message_read(reply.get(), "o", &job);
     if (r < 0) throw SystemError("read the job of", unit, -r);

@@ -61,9 +61,11 @@ public:
 
     // StartTransientUnit(unit, "fail", properties, []) and waits for the job's
     // JobRemoved signal; returns the job result ("done", "failed", "canceled", ...).
+    // `queued` is set once the manager has accepted the call: from then on the unit is the
+    // caller's to stop, even when waiting for the job fails.
     std::string start_transient_unit(const std::string& unit,
                                      const std::vector<UnitProperty>& properties,
-                                     std::chrono::milliseconds job_timeout);
+                                     std::chrono::milliseconds job_timeout, bool& queued);
     // ControlGroup property of a loaded unit, read on `interface`
     // ("org.freedesktop.systemd1.Scope"); nothing when the unit is not loaded.
     std::optional<std::string> unit_control_group(const std::string& unit,

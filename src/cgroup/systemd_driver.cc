@@ -26,7 +26,7 @@
 #include "supervise/error.h"
 #include "sys/events.h"
 #include "sys/fd.h"
-#include "sys/file.h"
+#include "sys/files.h"
 
 namespace supervise::cgroup {
 
@@ -74,16 +74,15 @@ std::string journal_hint(const Bus& bus, const std::string& unit) {
            "' or 'supervise doctor'";
 }
 
-// Blocks until `directory` is gone, bounded. Event driven (IN_DELETE_SELF arrives when the
-// manager removes the cgroup); existence is rechecked now and then in case an event is
-// missed.
+// Blocks until `directory` is gone, bounded. Event driven: cgroupfs reports the removal
+// of a child to an inotify watch on the parent (IN_DELETE), though not IN_DELETE_SELF to a
+// watch on the directory itself. Existence is rechecked now and then all the same.
 bool wait_for_removal(const std::string& directory, std::chrono::milliseconds timeout) {
-    if (!sys::path_exists(directory)) return true;
     sys::Inotify inotify;
     try {
-        inotify.watch(directory, IN_DELETE_SELF | IN_ONLYDIR);
+        inotify.watch(directory.substr(0, directory.rfind('/')), IN_DELETE | IN_ONLYDIR);
     } catch (const SystemError&) {
-        return !sys::path_exists(directory);
+        return !sys::path_exists(directory);  // the parent is gone, or cannot be watched
     }
     sys::Epoll epoll;
     epoll.add(inotify.fd(), 0);
@@ -96,6 +95,33 @@ bool wait_for_removal(const std::string& directory, std::chrono::milliseconds ti
         inotify.drain();
     }
     return true;
+}
+
+// What the manager can give its units, judged from its own cgroup (the root slice's
+// ControlGroup) before any scope exists.
+struct ManagerControllers {
+    std::string root;  // the manager's cgroup, "" for the hierarchy root
+    bool memory = false, pids = false, cpu = false;
+};
+
+ManagerControllers manager_controllers(Bus& bus) {
+    ManagerControllers found;
+    found.root = bus.unit_control_group("-.slice", "org.freedesktop.systemd1.Slice").value_or("");
+    if (found.root == "/") found.root.clear();
+    const auto& layout = Layout::current();
+    auto usable = [&](const char* controller) {
+        if (layout.hybrid()) {
+            // Containers like sdbox mount some v1 hierarchies read-only.
+            auto mount = layout.v1_mounts.find(controller);
+            return mount != layout.v1_mounts.end() &&
+                   ::access((mount->second + found.root).c_str(), W_OK) == 0;
+        }
+        return has_word(layout.unified_mount + found.root + "/cgroup.controllers", controller);
+    };
+    found.memory = usable("memory");
+    found.pids = usable("pids");
+    found.cpu = usable("cpu");
+    return found;
 }
 
 // A tiny process that sits in the scope beside the command, so that the scope (and with it
@@ -221,6 +247,8 @@ public:
 
 private:
     std::vector<UnitProperty> properties(pid_t pid) const;
+    // Finds the scope's cgroup (ControlGroup) and fills in view_ and identity_.
+    void read_control_group();
     // Refuses a scope whose limits systemd accepted but cannot apply here.
     void check_limits_applied() const;
     void make_sure_scope_is_gone();
@@ -233,6 +261,7 @@ private:
     Keeper keeper_;
     std::optional<CgroupStats> before_kill_;
     bool start_requested_ = false;
+    bool owns_unit_ = false;  // the manager accepted our StartTransientUnit (not a namesake's)
     bool removed_ = false;
 };
 
@@ -268,15 +297,34 @@ void ScopeRunCgroup::enter(pid_t pid, bool) {
     start_requested_ = true;
     std::string result;
     try {
-        result = bus_->start_transient_unit(unit, properties(pid), kJobTimeout);
+        result = bus_->start_transient_unit(unit, properties(pid), kJobTimeout, owns_unit_);
     } catch (...) {
         keeper_.release();
         throw;
     }
-    if (result != "done")
-        throw Error("cannot start " + unit + ": the systemd job ended with '" + result + "' (" +
-                    journal_hint(*bus_, unit) + ")");
+    try {
+        if (result != "done")
+            throw Error("cannot start " + unit + ": the systemd job ended with '" + result +
+                        "' (" + journal_hint(*bus_, unit) + ")");
+        read_control_group();
+    } catch (...) {
+        // The held child may be in the scope already; the caller reaps it next, and a held
+        // child only ends by itself when it sees its release pipe closed.
+        try {
+            bus_->kill_unit(unit, SIGKILL);
+        } catch (const std::exception& e) {
+            spdlog::debug("{}", e.what());
+        }
+        throw;
+    }
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    spdlog::debug("scope {} started in {:.1f} ms, cgroup {}{}", unit, took.count() / 1000.0,
+                  view_.unified, view_.memory_v1 ? " (v1 memory " + *view_.memory_v1 + ")" : "");
+}
 
+void ScopeRunCgroup::read_control_group() {
+    const auto& unit = identity_.unit;
     auto control_group = bus_->unit_control_group(unit, "org.freedesktop.systemd1.Scope");
     if (!control_group || control_group->empty())
         throw Error("cannot start " + unit + ": systemd reports no cgroup for it (" +
@@ -290,10 +338,6 @@ void ScopeRunCgroup::enter(pid_t pid, bool) {
     }
     identity_.path = view_.unified;
     identity_.id = cgroup_id(view_.unified);
-    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - started);
-    spdlog::debug("scope {} started in {:.1f} ms, cgroup {}{}", unit, took.count() / 1000.0,
-                  view_.unified, view_.memory_v1 ? " (v1 memory " + *view_.memory_v1 + ")" : "");
     check_limits_applied();
 }
 
@@ -383,7 +427,8 @@ void ScopeRunCgroup::signal_all(int sig) {
 
 void ScopeRunCgroup::remove() {
     if (removed_) return;
-    if (!start_requested_) {
+    if (!owns_unit_) {
+        keeper_.release();
         removed_ = true;
         return;
     }
@@ -397,19 +442,35 @@ void ScopeRunCgroup::remove() {
 
 void ScopeRunCgroup::make_sure_scope_is_gone() {
     const auto& unit = identity_.unit;
-    if (!view_.unified.empty() && wait_for_removal(view_.unified, kRemovalTimeout)) {
-        spdlog::debug("scope {} is gone", unit);
-        return;
+    // Left alone, systemd stops an empty scope by itself, but only after it has noticed
+    // (10-20 ms); a stop job is quicker and tells us when it is over. Its JobRemoved comes
+    // after systemd has removed the cgroup.
+    if (view_.populated()) {
+        // Only processes of this run can be in the scope. Without SIGKILL first, the stop
+        // job would wait out the scope's TimeoutStopSec for processes that ignore SIGTERM.
+        spdlog::debug("scope {} still has processes: killing them", unit);
+        bus_->kill_unit(unit, SIGKILL);
     }
-    spdlog::debug("scope {} is still there: stopping it", unit);
-    bus_->stop_unit(unit, kJobTimeout);
+    bool stopped = bus_->stop_unit(unit, kJobTimeout);
     if (!view_.unified.empty() && !wait_for_removal(view_.unified, kRemovalTimeout))
         throw Error("cannot remove " + unit + ": its cgroup " + view_.unified +
                     " is still there after the unit stopped (" + journal_hint(*bus_, unit) + ")");
+    // A v1 memory cgroup can stay busy for a moment after its last task has left, and
+    // systemd does not retry its rmdir.
+    if (view_.memory_v1 && sys::path_exists(*view_.memory_v1)) {
+        spdlog::debug("removing {} left behind by systemd", *view_.memory_v1);
+        if (int err = remove_cgroup_dir(*view_.memory_v1))
+            throw SystemError("remove cgroup", *view_.memory_v1, err);
+    }
+    spdlog::debug("scope {} is gone{}", unit, stopped ? "" : " (systemd had collected it)");
 }
 
 ScopeRunCgroup::~ScopeRunCgroup() {
-    if (removed_ || !start_requested_) return;
+    if (removed_) return;
+    if (!owns_unit_) {
+        keeper_.release();
+        return;
+    }
     try {
         if (populated()) {
             signal_all(SIGKILL);
@@ -435,6 +496,7 @@ public:
 
 private:
     std::shared_ptr<Bus> bus_;
+    std::optional<ManagerControllers> controllers_;  // read at the first run with limits
 };
 
 std::unique_ptr<RunCgroup> SystemdDriver::create(const std::string& name, const Limits& limits) {
@@ -444,6 +506,19 @@ std::unique_ptr<RunCgroup> SystemdDriver::create(const std::string& name, const 
                          (limits.memory_high ? "a memory high limit" : "a swap limit") +
                          " on this host (memory is a cgroup v1 controller here); use "
                          "--driver hybrid");
+    if (limits.memory_max || limits.memory_high || limits.swap_max || limits.tasks_max ||
+        limits.cpu_percent) {
+        if (!controllers_) controllers_ = manager_controllers(*bus_);
+        auto refuse = [&](const char* limit, const char* controller) {
+            throw UsageError(std::string("cannot enforce ") + limit + ": the systemd " +
+                             bus_->manager_name() + " has no " + controller +
+                             " controller to give (see 'supervise doctor')");
+        };
+        if ((limits.memory_max || limits.memory_high || limits.swap_max) && !controllers_->memory)
+            refuse("a memory limit", "memory");
+        if (limits.tasks_max && !controllers_->pids) refuse("a task limit", "pids");
+        if (limits.cpu_percent && !controllers_->cpu) refuse("a CPU limit", "cpu");
+    }
     return std::make_unique<ScopeRunCgroup>(bus_, name, limits);
 }
 
@@ -495,35 +570,27 @@ DriverReport probe_systemd(const DriverOptions& options) {
         report.detail = "systemd " + version + " " + bus->manager_name() + " on " +
                         bus->address() + ", runs go to " + kSlice;
         const auto& layout = Layout::current();
-        auto root = bus->unit_control_group("-.slice", "org.freedesktop.systemd1.Slice")
-                        .value_or("/");
-        if (root == "/") root.clear();
+        auto controllers = manager_controllers(*bus);
+        const auto& root = controllers.root;
         report.notes.push_back("manager's cgroup: " + (root.empty() ? "/" : root));
-        if (layout.hybrid()) {
+        if (layout.hybrid())
             report.notes.push_back(
                 "hybrid cgroup layout: systemd enforces MemoryMax= on the v1 memory controller; "
                 "memory high and swap limits are refused (use --driver hybrid for them)");
-            for (const char* controller : {"memory", "pids", "cpu"}) {
-                auto mount = layout.v1_mounts.find(controller);
-                bool usable = mount != layout.v1_mounts.end() &&
-                              sys::path_exists(mount->second + root);
-                report.notes.push_back(std::string("v1 ") + controller + ": " +
-                                       (usable ? mount->second + root
-                                               : std::string("not available to the manager, "
-                                                             "limits that need it are refused")));
-            }
-        } else {
-            auto controllers =
-                sys::try_read_file(layout.unified_mount + root + "/cgroup.controllers")
-                    .value_or("");
-            while (!controllers.empty() && controllers.back() == '\n') controllers.pop_back();
-            report.notes.push_back("controllers the manager can use: " +
-                                   (controllers.empty() ? std::string("none") : controllers));
-            for (const char* controller : {"memory", "pids", "cpu"})
-                if (!has_word(layout.unified_mount + root + "/cgroup.controllers", controller))
-                    report.notes.push_back(std::string("no ") + controller +
-                                           " controller: limits that need it are refused");
+        else {
+            auto text = sys::try_read_file(layout.unified_mount + root + "/cgroup.controllers")
+                            .value_or("");
+            while (!text.empty() && text.back() == '\n') text.pop_back();
+            report.notes.push_back("controllers of the manager's cgroup: " +
+                                   (text.empty() ? std::string("none") : text));
         }
+        for (auto [name, usable] : {std::pair{"memory", controllers.memory},
+                                    std::pair{"pids", controllers.pids},
+                                    std::pair{"cpu", controllers.cpu}})
+            if (!usable)
+                report.notes.push_back(std::string("no ") + name +
+                                       " controller for the manager's units: limits that need "
+                                       "it are refused");
     } catch (const std::exception& e) {
         report.usable = false;
         report.detail = e.what();

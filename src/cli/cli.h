@@ -2,6 +2,7 @@
 // The command line: CLI11 parses into these plain structs, then the library does the
 // work. Nothing below src/cli sees CLI11.
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,9 @@ struct RunOptions {
     std::string memory, memory_high, swap, memory_warn, tasks, cpu, timeout, kill_after;
     std::string driver, cgroup_root, log, result_file, chdir, systemd_manager;
     std::vector<std::string> setenv;
+    // locks
+    std::string lock, slots, exclude_cpus, wait, wait_message, state_dir;
+    int conflict_exit_code = 75;
     bool json = false;
     bool dry_run = false;
     std::vector<std::string> command;
@@ -30,6 +34,29 @@ RunSpec to_run_spec(const RunOptions& options);
 DriverOptions to_driver_options(const RunOptions& options);
 
 int run_command(const RunOptions& options, const GlobalOptions& global);
+
+// Lock subcommands (supervise lock/unlock/check/list/kill/kill-all).
+struct LockCommandOptions {
+    std::string name;
+    std::string owner;       // --owner PID (lock/unlock); empty = the calling process
+    std::string signal = "TERM";
+    bool json = false, csv = false;
+};
+int lock_command(const RunOptions& run, const LockCommandOptions& options, const GlobalOptions& global);
+int unlock_command(const RunOptions& run, const LockCommandOptions& options);
+int check_command(const RunOptions& run, const LockCommandOptions& options);
+int list_command(const RunOptions& run, const LockCommandOptions& options);
+int kill_command(const RunOptions& run, const LockCommandOptions& options, const GlobalOptions& global);
+int kill_all_command(const RunOptions& run, const GlobalOptions& global);
+
+// --slots N|cpus minus --exclude-cpus K (at least 1). Throws UsageError.
+unsigned parse_slots(const std::string& slots, const std::string& exclude_cpus);
+// --wait DUR; empty = forever.
+std::optional<std::chrono::milliseconds> parse_wait(const std::string& wait);
+// Signal by name (TERM, SIGTERM) or number.
+int parse_signal(const std::string& text);
+// The lock name as given, expanded (@project) and checked.
+std::string lock_name(const std::string& name, const std::optional<std::string>& chdir);
 int doctor_command(const RunOptions& options, bool json);
 
 // "supervise: <text>" on stderr; suppressed by -q unless it is an error.

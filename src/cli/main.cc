@@ -21,13 +21,19 @@ command line wins.
 
 Exit status:
   the command's own; 128+N if it died of signal N; 124 timed out (--timeout);
-  125 supervise failed or was misused; 126 command not executable; 127 not found.
+  75 lock not obtained within --wait (--conflict-exit-code); 125 supervise failed or was
+  misused; 126 command not executable; 127 not found.
+  lock: 0 acquired, 75 not obtained. unlock: 1 not held. check: 0 free, 1 busy.
+  list, kill, kill-all: 0 (kill: 1 unknown lock).
 
 Examples:
   supervise --memory 512M --timeout 10m -- make -j4
   supervise --memory 1G --memory-high 800M --tasks 500 --cpu 150% --log build.log ./build.sh
   supervise --json --result run.json ./job > job.out
   supervise --dry-run --memory 2G cmd
+  supervise --lock build --slots 2 --memory 4G --timeout 30m -- make -j8
+  supervise --lock gpu --slots 4 train.sh          # SUPERVISE_SLOT=0..3 in its environment
+  supervise lock deploy --wait 5m || exit 1; ...; supervise unlock deploy
   supervise doctor
 
 '--' is needed only when COMMAND starts with '-'.  Full manual: man supervise)";
@@ -56,6 +62,7 @@ int main(int argc, char** argv) {
         "Run COMMAND in its own cgroup: limits enforced by the kernel, the whole process tree\n"
         "killed when COMMAND ends or times out, a machine-readable result.\n\n"
         "  supervise [OPTIONS] [--] COMMAND [ARGS...]\n"
+        "  supervise lock|unlock|check|list|kill|kill-all ...   (locks; see SUBCOMMAND --help)\n"
         "  supervise doctor [--json]",
         "supervise"};
     app.footer(kFooter);
@@ -74,7 +81,7 @@ int main(int argc, char** argv) {
         ->envname("SUPERVISE_SWAP")->type_name("SIZE")->group(limits);
     app.add_option("--memory-warn", run.memory_warn,
                    "Warn once when usage crosses this share of --memory, e.g. 80%")
-        ->envname("SUPERVISE_MEMORY_WARN")->type_name("PCT")->group(limits);
+        ->type_name("PCT")->group(limits);
     app.add_option("--tasks", run.tasks, "Most processes and threads at once (fork bombs stop)")
         ->envname("SUPERVISE_TASKS")->type_name("N")->group(limits);
     app.add_option("--cpu", run.cpu, "CPU time as a share of one CPU: 50%, 150%")
@@ -106,6 +113,36 @@ int main(int argc, char** argv) {
     app.add_flag("-q,--quiet", quiet, "Only errors on stderr (no warnings, no OOM line)")
         ->group(output);
 
+    const std::string locks = "Locks";
+    app.add_option("--lock", run.lock,
+                   "Hold a slot of lock NAME while COMMAND runs; wait FIFO for it (@project: "
+                   "this checkout)")
+        ->type_name("NAME")->group(locks);
+    auto add_slot_options = [&](CLI::App* to, const std::string& group) {
+        to->add_option("--slots", run.slots, "Slots of the lock: N at once (default 1), or 'cpus'")
+            ->type_name("N|cpus")->group(group);
+        to->add_option("--exclude-cpus", run.exclude_cpus, "With --slots cpus: leave K CPUs free")
+            ->type_name("K")->group(group);
+    };
+    auto add_wait_options = [&](CLI::App* to, const std::string& group) {
+        to->add_option("--wait", run.wait, "Wait at most DUR for a slot (0: try once), then exit 75")
+            ->type_name("DUR")->group(group);
+        to->add_option("-m,--message", run.wait_message,
+                       "Say TEXT instead of the wait message (shown after 1s of waiting)")
+            ->type_name("TEXT")->group(group);
+        to->add_option("--conflict-exit-code", run.conflict_exit_code,
+                       "Exit status when the lock is not obtained (default 75)")
+            ->type_name("N")->check(CLI::Range(0, 255))->group(group);
+    };
+    auto add_state_option = [&](CLI::App* to, const std::string& group) {
+        to->add_option("--state-dir", run.state_dir,
+                       "Lock state here (default /run/supervise, or $XDG_RUNTIME_DIR/supervise)")
+            ->envname("SUPERVISE_STATE_DIR")->type_name("DIR")->group(group);
+    };
+    add_slot_options(&app, locks);
+    add_wait_options(&app, locks);
+    add_state_option(&app, locks);
+
     const std::string cgroups = "Cgroups";
     app.add_option("--driver", run.driver, "auto (default), systemd, cgroup2 or hybrid")
         ->envname("SUPERVISE_DRIVER")->type_name("NAME")->group(cgroups);
@@ -117,6 +154,52 @@ int main(int argc, char** argv) {
     auto* doctor = app.add_subcommand(
         "doctor", "Show which cgroup drivers work here, and why the others do not");
     doctor->add_flag("--json", doctor_json, "Machine-readable report");
+
+    cli::LockCommandOptions lock_options;
+    const std::string options_group = "Options";
+    auto* lock = app.add_subcommand(
+        "lock", "Take a slot of lock NAME for the calling process (or --owner PID) and return 0; "
+                "it is released when that process exits, or by 'supervise unlock'. Exit 75 if not "
+                "obtained within --wait");
+    lock->add_option("NAME", lock_options.name, "Lock name")->required();
+    lock->add_option("--owner", lock_options.owner,
+                     "The process that holds the lock (default: the caller; use $$ inside $(...))")
+        ->type_name("PID");
+    add_slot_options(lock, options_group);
+    add_wait_options(lock, options_group);
+    add_state_option(lock, options_group);
+    lock->add_flag("-q,--quiet", quiet, "No wait messages");
+
+    auto* unlock = app.add_subcommand(
+        "unlock", "Release lock NAME held by the calling process (or --owner PID); exit 1 if it "
+                  "holds none");
+    unlock->add_option("NAME", lock_options.name, "Lock name")->required();
+    unlock->add_option("--owner", lock_options.owner, "The process that holds the lock")->type_name("PID");
+    add_state_option(unlock, options_group);
+
+    auto* check = app.add_subcommand(
+        "check", "Exit 0 if lock NAME has a free slot (also when never used), 1 if busy; takes nothing");
+    check->add_option("NAME", lock_options.name, "Lock name")->required();
+    add_slot_options(check, options_group);
+    add_state_option(check, options_group);
+
+    auto* list = app.add_subcommand(
+        "list", "Show locks, their holders and waiters in queue order");
+    list->add_option("NAME", lock_options.name, "Only this lock");
+    list->add_flag("--json", lock_options.json, "One JSON array of pools");
+    list->add_flag("--csv", lock_options.csv, "CSV, one row per holder or waiter");
+    add_state_option(list, options_group);
+
+    auto* kill = app.add_subcommand(
+        "kill", "Send a signal to the whole process trees of lock NAME's holders (exit 1: no such lock)");
+    kill->add_option("NAME", lock_options.name, "Lock name")->required();
+    kill->add_option("--signal", lock_options.signal, "Signal to send (default TERM)")->type_name("SIG");
+    add_state_option(kill, options_group);
+
+    auto* kill_all = app.add_subcommand(
+        "kill-all", "Kill every supervised run of this user (root: all), cancel queued waiters, wait "
+                    "until all are gone and remove their cgroups and records");
+    add_state_option(kill_all, options_group);
 
     try {
         app.parse(argc, argv);
@@ -133,10 +216,27 @@ int main(int argc, char** argv) {
     global.verbosity = quiet ? -1 : verbose;
     setup_logging(global.verbosity);
     run.command = app.remaining();
-    if (!run.command.empty() && run.command.front() == "--") run.command.erase(run.command.begin());
+    bool separated = !run.command.empty() && run.command.front() == "--";
+    if (separated) run.command.erase(run.command.begin());
+    if (!separated && !run.command.empty() && run.command.front().size() > 1 &&
+        run.command.front()[0] == '-') {
+        cli::error_message("unknown option '" + run.command.front() +
+                           "' (see 'supervise --help'; put '--' before a COMMAND that starts with '-')");
+        return kExitFailure;
+    }
+    // The environment's --memory-warn applies only where there is a limit to warn about.
+    if (const char* warn = std::getenv("SUPERVISE_MEMORY_WARN");
+        warn && run.memory_warn.empty() && !run.memory.empty())
+        run.memory_warn = warn;
 
     try {
         if (*doctor) return cli::doctor_command(run, doctor_json);
+        if (*lock) return cli::lock_command(run, lock_options, global);
+        if (*unlock) return cli::unlock_command(run, lock_options);
+        if (*check) return cli::check_command(run, lock_options);
+        if (*list) return cli::list_command(run, lock_options);
+        if (*kill) return cli::kill_command(run, lock_options, global);
+        if (*kill_all) return cli::kill_all_command(run, global);
         return cli::run_command(run, global);
     } catch (const Error& e) {
         cli::error_message(e.what());

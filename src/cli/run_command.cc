@@ -1,5 +1,7 @@
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -7,8 +9,9 @@
 #include "cli/cli.h"
 #include "spdlog/spdlog.h"
 #include "supervise/error.h"
+#include "supervise/lock.h"
 #include "supervise/parse.h"
-#include "sys/file.h"
+#include "sys/files.h"
 
 namespace supervise::cli {
 
@@ -121,8 +124,54 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
         return 0;
     }
 
+    if (!options.result_file.empty()) {
+        // Refuse before running rather than lose the result after the command has run.
+        auto slash = options.result_file.rfind('/');
+        std::string dir = slash == std::string::npos ? "." : options.result_file.substr(0, slash + 1);
+        if (::access(dir.c_str(), W_OK) != 0)
+            throw SystemError("write the result into", dir, errno);
+    }
     spec.forward_signals = true;
     spec.on_event = [&](const RunEvent& event) { message(global, event.message); };
+
+    // With --lock: wait for a slot first; the slot's owner record is written once the
+    // command sits held in its cgroup (on_placed), before it runs.
+    std::optional<SlotGrant> grant;
+    std::string lock, state_dir;
+    double waited = 0;
+    if (!options.lock.empty()) {
+        LockOptions lock_options;
+        lock = lock_options.name = lock_name(options.lock, spec.chdir);
+        lock_options.slots = parse_slots(options.slots, options.exclude_cpus);
+        lock_options.wait = parse_wait(options.wait);
+        state_dir = lock_options.state_dir = open_state_dir(options.state_dir);
+        for (const auto& word : spec.argv) lock_options.command += (lock_options.command.empty() ? "" : " ") + word;
+        lock_options.wait_message = options.wait_message;
+        lock_options.on_wait_message = [&](const std::string& text) {
+            if (!text.empty()) message(global, text);
+        };
+        auto acquired = acquire_slot(lock_options);
+        if (acquired.outcome == AcquireOutcome::cancelled) {
+            message(global, "wait for lock " + lock + " cancelled by kill-all");
+            return options.conflict_exit_code;
+        }
+        if (acquired.outcome != AcquireOutcome::acquired) {
+            message(global,
+                    "lock " + lock + " not obtained" +
+                        (lock_options.wait && lock_options.wait->count() > 0
+                             ? " within " + format_duration(std::chrono::duration<double>(*lock_options.wait).count())
+                             : std::string(" (busy)")));
+            return options.conflict_exit_code;
+        }
+        grant = std::move(acquired.grant);
+        waited = acquired.wait_seconds;
+        spec.cgroup_name = grant->cgroup_name();
+        spec.setenv.emplace_back("SUPERVISE_LOCK", lock);
+        spec.setenv.emplace_back("SUPERVISE_SLOT", std::to_string(grant->slot()));
+        spec.on_placed = [&](const RunCgroup& cgroup, pid_t pid) {
+            grant->commit_run(cgroup.identity(), cgroup.owned_directories(), pid);
+        };
+    }
     Run run = Run::start(std::move(spec));
     if (global.verbosity > 0) {
         std::string limits;
@@ -133,6 +182,12 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
                       to_string(run.cgroup().driver), limits.empty() ? "" : ", limits: ", limits);
     }
     RunResult result = run.wait();
+    if (grant) {
+        release_run_slot(state_dir, lock, grant->slot(), result.cgroup.id);
+        result.lock = lock;
+        result.slot = grant->slot();
+        result.wait_seconds = waited;
+    }
 
     if (result.oom_killed) message(global, oom_line(result));
     std::string json = to_json(result);

@@ -75,6 +75,9 @@ std::string to_json(const RunResult& r) {
     field("boot_id", quoted(r.cgroup.boot_id));
     field("driver", quoted(to_string(r.cgroup.driver)));
     field("unit", r.cgroup.unit.empty() ? "null" : quoted(r.cgroup.unit));
+    field("lock", or_null(r.lock, quoted));
+    field("slot", or_null(r.slot, integer));
+    field("wait_seconds", or_null(r.wait_seconds, number));
     return json + "}";
 }
 

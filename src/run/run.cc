@@ -153,6 +153,15 @@ void Run::Impl::launch() {
         child_->reap(true);
         throw;
     }
+    if (spec_.on_placed) {
+        try {
+            spec_.on_placed(*cgroup_, child_->pid());
+        } catch (...) {
+            child_->abort();
+            child_->reap(true);
+            throw;
+        }
+    }
     started_ = Clock::now();
     if (auto failure = child_->release()) {
         child_->reap(true);
@@ -204,11 +213,10 @@ void Run::Impl::on_timeout() {
     timed_out_at_ = Clock::now();
     emit(RunEvent::Kind::timeout,
          "timed out after " + format_duration(std::chrono::duration<double>(spec_.timeout).count()) +
-             ": sending SIGTERM to the whole tree" +
              (spec_.kill_after.count() > 0
-                  ? ", SIGKILL in " +
+                  ? ": sending SIGTERM to the whole tree, SIGKILL in " +
                         format_duration(std::chrono::duration<double>(spec_.kill_after).count())
-                  : std::string()));
+                  : std::string(": killing the whole tree (--kill-after 0)")));
     if (spec_.kill_after.count() == 0) {
         cgroup_->signal_all(SIGKILL);
         kill_sent_ = true;

@@ -4,9 +4,7 @@
 
 for pct in 50 150; do
     run --cpu "$pct" -- "${LIMITS_CMD[@]}"
-    if [ "$RC" = 125 ] && [[ $ERR == *cpu* ]]; then
-        skip "this world cannot enforce --cpu: $ERR"
-    fi
+    skip_if_unenforceable --cpu
     assert_status 0
     ratio=$(limit cpu_ratio)
     assert_match "$ratio" '^[0-9.]+$' "cpu quota/period with --cpu $pct"

@@ -5,6 +5,7 @@
 
 cat >"$W/bomb.pl" <<'PL'
 use POSIX ();
+$| = 1;
 my $pids_dir = shift;
 my ($ok, $failed) = (0, 0);
 for (1 .. 200) {
@@ -20,9 +21,7 @@ print "forked $ok failed $failed current $current\n";
 POSIX::_exit(0);
 PL
 run --tasks 50 -- bash -c 'd=$(bash "$TESTS_DIR/cgroup_limits.sh" | awk "\$1==\"pids_dir\"{print \$2}"); exec perl "$1" "$d"' _ "$W/bomb.pl"
-if [ "$RC" = 125 ] && [[ $ERR == *tasks* ]]; then
-    skip "this world cannot enforce --tasks: $ERR"
-fi
+skip_if_unenforceable --tasks
 assert_status 0
 read -r _ ok _ failed _ current <<<"$OUT"
 assert_match "$OUT" '^forked [0-9]+ failed [0-9]+ current [0-9]+$' "command output"

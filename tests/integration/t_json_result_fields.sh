@@ -28,7 +28,7 @@ if sys.argv[2]:
 EOF_PY
 
 # wall and cpu time are measured: a 1 s busy loop
-run --json -- perl -e '$t = time + 1; 1 while time < $t'
+run --json -- perl -MTime::HiRes=time -e '$t = time + 1; 1 while time < $t'
 assert_status 0
 assert_cmp "$(json wall_seconds)" '>=' 0.9 "wall_seconds of a 1 s busy loop"
 assert_cmp "$(json user_seconds) + $(json system_seconds)" '>=' 0.3 "cpu seconds of a 1 s busy loop"

@@ -4,9 +4,7 @@
 . "$TESTS_DIR/lib.sh"
 
 run --memory 100M --memory-high 80M -- "${LIMITS_CMD[@]}"
-if [ "$RC" = 125 ] && [[ $ERR == *memory-high* ]]; then
-    skip "this world cannot enforce --memory-high: $ERR"
-fi
+skip_if_unenforceable --memory-high
 assert_status 0
 assert_eq $((100 * MiB)) "$(limit memory_max)" "memory limit seen from inside the command"
 assert_eq $((80 * MiB)) "$(limit memory_high)" "memory-high limit seen from inside the command"

@@ -3,9 +3,7 @@
 . "$TESTS_DIR/lib.sh"
 
 run --memory 100M --swap 64M -- "${LIMITS_CMD[@]}"
-if [ "$RC" = 125 ] && [[ $ERR == *swap* ]]; then
-    skip "this world cannot enforce --swap: $ERR"
-fi
+skip_if_unenforceable --swap
 assert_status 0
 assert_eq $((100 * MiB)) "$(limit memory_max)" "memory limit"
 assert_eq $((64 * MiB)) "$(limit swap_max)" "swap limit seen from inside the command"

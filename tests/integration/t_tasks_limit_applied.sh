@@ -3,9 +3,7 @@
 . "$TESTS_DIR/lib.sh"
 
 run --tasks 37 -- "${LIMITS_CMD[@]}"
-if [ "$RC" = 125 ] && [[ $ERR == *tasks* ]]; then
-    skip "this world cannot enforce --tasks: $ERR"
-fi
+skip_if_unenforceable --tasks
 assert_status 0
 assert_eq 37 "$(limit tasks_max)" "pids.max seen from inside the command"
 assert_eq max "$(limit memory_max)" "memory limit without --memory"

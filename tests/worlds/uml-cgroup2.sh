@@ -20,6 +20,7 @@ cat >"$work/init" <<INIT
 w=$work
 fatal() { echo "uml-cgroup2 init: \$*" >/dev/tty2; echo 255 >"\$w/rc"; sync; echo o >/proc/sysrq-trigger; sleep 30; }
 mount -t proc proc /proc || fatal "mount /proc"
+: >"\$w/booted"
 mount -t sysfs sysfs /sys || fatal "mount /sys"
 mountpoint -q /dev || mount -t devtmpfs devtmpfs /dev || fatal "mount /dev"
 mkdir -p /dev/pts /dev/shm
@@ -54,5 +55,4 @@ chmod +x "$work/init"
 say "booting User-Mode Linux (pure cgroup v2), tests expect driver $EXPECT_DRIVER"
 rc=0
 uml_boot "$work" "$work/init" rw quiet || rc=$?
-[ "$rc" = 255 ] && world_fail "the guest did not boot"
 finish "$rc"

@@ -2,7 +2,8 @@
 # common.sh). uml_boot WORK INIT KERNEL_ARGS... boots linux.uml with the host's / as root
 # (hostfs), INIT as the guest's first process, the guest's tty1/tty2 on our stdout/stderr,
 # and returns the status the guest wrote to WORK/rc (124: the guest hung, 255: it never
-# wrote one). The guest has 1 CPU and UML_MEM (default 1G) of memory.
+# wrote one). The guest's code touches WORK/booted as soon as it runs; a guest that never
+# does is a world that cannot start here (a loud skip, exit 77). The guest has 1 CPU and UML_MEM (default 1G) of memory.
 
 need_packages user-mode-linux
 command -v linux.uml >/dev/null || world_skip "linux.uml not found after installing user-mode-linux"
@@ -46,6 +47,7 @@ uml_boot() {
     _uml_watchdog=$!
     wait "$_uml_pid" 2>/dev/null || true
     _uml_reap
+    [ -n "${UML_KEEP_LOG:-}" ] && cp "$work/console" "$UML_KEEP_LOG"
     if [ -f "$work/timedout" ]; then
         say "the guest ran longer than $WORLD_TIMEOUT s; its console:"
         tail -40 "$work/console" >&2
@@ -53,6 +55,10 @@ uml_boot() {
     fi
     if [ -s "$work/rc" ]; then
         return "$(cat "$work/rc")"
+    fi
+    if [ ! -e "$work/booted" ]; then
+        # the guest never reached our code: this machine cannot run this world
+        world_skip "the User-Mode Linux guest did not boot: $(grep -B1 -m1 'Kernel panic' "$work/console" | tr '\n' ' ' || true) (guest console: $(wc -l <"$work/console") lines; UML_KEEP_LOG=FILE keeps it)"
     fi
     say "the guest reported no status; its console:"
     tail -40 "$work/console" >&2

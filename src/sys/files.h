@@ -18,6 +18,8 @@ void write_file(const std::string& path, std::string_view text,
                 const std::string& action = "write");
 // Non-throwing variant: returns errno, 0 on success.
 int try_write_file(const std::string& path, std::string_view text);
+// Appends text (O_APPEND, never through a symlink); returns errno, 0 on success.
+int try_append_file(const std::string& path, std::string_view text);
 // Writes to path.tmp, fsyncs, renames over path: never a half-written file.
 void write_file_atomic(const std::string& path, std::string_view text, unsigned mode = 0644);
 

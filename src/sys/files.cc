@@ -1,4 +1,4 @@
-#include "sys/file.h"
+#include "sys/files.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -49,6 +49,13 @@ int try_write_file(const std::string& path, std::string_view text) {
         n = ::write(fd.get(), text.data(), text.size());
     } while (n < 0 && errno == EINTR);
     if (n < 0) return errno;
+    return 0;
+}
+
+int try_append_file(const std::string& path, std::string_view text) {
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return errno;
+    if (::write(fd.get(), text.data(), text.size()) < 0) return errno;
     return 0;
 }
 

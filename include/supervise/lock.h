@@ -1,0 +1,140 @@
+#pragma once
+// Named lock pools of N slots. A slot belongs to a run's cgroup for as long as that cgroup
+// is populated (or, in foreground mode, to a process identified by pid + start time + boot
+// id). Liveness is read from the kernel, never from a PID alone; waiters queue FIFO.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "supervise/cgroup.h"
+
+namespace supervise {
+
+// The state directory: /run/supervise for root, $XDG_RUNTIME_DIR/supervise for others,
+// or an explicit override (--state-dir, SUPERVISE_STATE_DIR). Created 0700 when missing;
+// refused (UsageError) when it is a symlink, owned by another non-root user, or group- or
+// world-writable without the sticky bit.
+std::string open_state_dir(const std::string& override_path);
+
+// Checks a lock name: non-empty, at most 255 bytes, valid UTF-8. Throws UsageError.
+void validate_lock_name(const std::string& name);
+// "@project": "project:" + the git top level of dir (or dir itself outside git).
+std::string expand_lock_name(const std::string& name, const std::string& dir);
+
+// Who holds a slot.
+struct OwnerRecord {
+    enum class Kind { run, process };
+    Kind kind = Kind::run;
+    int slot = 0;
+    CgroupIdentity cgroup;           // run: the run's cgroup
+    std::vector<std::string> dirs;   // run: every directory of the cgroup (v1 ones too)
+    pid_t pid = 0;                   // run: the command's main pid; process: the owner
+    std::uint64_t start_time = 0;    // process: /proc/PID/stat start time (clock ticks)
+    std::string boot_id;
+    pid_t supervisor_pid = 0;
+    std::string command;
+    double started = 0;              // unix time
+};
+
+struct Waiter {
+    std::uint64_t ticket = 0;  // queue order
+    pid_t pid = 0;
+    double since = 0;
+    std::string command;
+};
+
+struct PoolStatus {
+    std::string name;
+    unsigned slots = 1;
+    std::vector<OwnerRecord> holders;  // live ones, by slot
+    std::vector<Waiter> waiters;       // live ones, in queue order
+};
+
+struct LockOptions {
+    std::string name;         // already expanded and validated
+    unsigned slots = 1;
+    // Longest wait; unset = forever, zero = try once.
+    std::optional<std::chrono::milliseconds> wait;
+    std::string state_dir;    // from open_state_dir()
+    std::string command;      // what the waiter will run, for `list` and wait messages
+    // Progress for the user: called after 1 s of waiting, then whenever the position or
+    // the holder changes. Empty when the wait is over.
+    std::function<void(const std::string&)> on_wait_message;
+    std::string wait_message;  // -m: replaces the generated text
+};
+
+// What acquiring ended with.
+enum class AcquireOutcome { acquired, timed_out, cancelled };
+
+// A slot granted to this process. While it lives, the pool's short critical section is
+// still held: the caller starts its child held in the cgroup named cgroup_name(), then
+// calls commit_run() (or commit_process()), which writes the owner record and lets other
+// acquirers see it.
+class SlotGrant {
+public:
+    SlotGrant(SlotGrant&&) noexcept;
+    SlotGrant& operator=(SlotGrant&&) noexcept;
+    ~SlotGrant();
+
+    int slot() const;
+    double wait_seconds() const;
+    // The cgroup (or scope) name for the run holding this slot: lock-<hash>-s<slot>-...
+    // so the cgroup tree can say who holds a slot when a record is lost.
+    const std::string& cgroup_name() const;
+    void commit_run(const CgroupIdentity& identity, const std::vector<std::string>& dirs,
+                    pid_t pid);
+    void commit_process(pid_t owner);
+
+    class Impl;
+    explicit SlotGrant(std::unique_ptr<Impl> impl);
+
+private:
+    std::unique_ptr<Impl> impl_;
+};
+
+struct AcquireResult {
+    AcquireOutcome outcome;
+    std::optional<SlotGrant> grant;  // when acquired
+    double wait_seconds = 0;
+};
+
+// Waits FIFO for a slot of options.name. Event driven: inotify on the holders' cgroup.events
+// and the pool, pidfds of process owners and of the waiter ahead, a timerfd for the
+// deadline. Throws SystemError/UsageError on failure.
+AcquireResult acquire_slot(const LockOptions& options);
+
+// Removes the record of a run that has ended, if it is still that run's.
+void release_run_slot(const std::string& state_dir, const std::string& name, int slot,
+                      std::uint64_t cgroup_id);
+// Foreground mode: removes the slot held by process owner. False when it holds none.
+bool release_process_slot(const std::string& state_dir, const std::string& name, pid_t owner);
+
+// Free slots of a pool (0 when busy). A name never used has all its slots free.
+unsigned free_slots(const std::string& state_dir, const std::string& name, unsigned slots);
+
+// All pools (or one), with live holders and waiters; stale state is reaped on the way.
+std::vector<PoolStatus> list_pools(const std::string& state_dir,
+                                   const std::optional<std::string>& name);
+
+// Sends sig to every process of the holders of a pool (whole cgroup trees; process owners
+// themselves). Returns how many holders were signalled; nullopt for an unknown pool.
+std::optional<unsigned> kill_pool(const std::string& state_dir, const std::string& name, int sig);
+
+struct KillAllReport {
+    unsigned runs = 0;        // cgroups killed and removed
+    unsigned processes = 0;   // foreground owners killed
+    unsigned waiters = 0;     // queued waiters cancelled
+    std::vector<std::string> failures;
+};
+// Kills every supervised cgroup this user owns (lock holders or not), cancels waiters,
+// waits until the cgroups are empty, removes them and every record.
+KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver);
+
+}  // namespace supervise

@@ -1,0 +1,246 @@
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+
+#include "cli/cli.h"
+#include "supervise/error.h"
+#include "supervise/lock.h"
+#include "supervise/parse.h"
+#include "sys/files.h"
+
+namespace supervise::cli {
+
+namespace {
+
+std::string json_string(const std::string& text) {
+    std::string out = "\"";
+    for (unsigned char c : text) {
+        if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
+        else if (c == '\n') out += "\\n";
+        else if (c < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+            out += escaped;
+        } else out += static_cast<char>(c);
+    }
+    return out + "\"";
+}
+
+std::string csv_field(const std::string& text) {
+    if (text.find_first_of(",\"\n") == std::string::npos) return text;
+    std::string out = "\"";
+    for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return out + "\"";
+}
+
+double now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+pid_t owner_pid(const std::string& text) {
+    if (text.empty()) return ::getppid();
+    auto pid = sys::parse_u64(text);
+    if (!pid || *pid == 0 || text.find_first_not_of("0123456789") != std::string::npos)
+        throw UsageError("--owner: expected a process id, got '" + text + "'");
+    return static_cast<pid_t>(*pid);
+}
+
+}  // namespace
+
+unsigned parse_slots(const std::string& slots, const std::string& exclude_cpus) {
+    long count;
+    if (slots.empty()) {
+        count = 1;
+    } else if (slots == "cpus") {
+        count = ::sysconf(_SC_NPROCESSORS_ONLN);
+    } else {
+        auto value = sys::parse_u64(slots);
+        if (!value || slots.find_first_not_of("0123456789") != std::string::npos || *value == 0 ||
+            *value > 100000)
+            throw UsageError("--slots: expected a number from 1 to 100000 or 'cpus', got '" + slots + "'");
+        count = static_cast<long>(*value);
+    }
+    if (!exclude_cpus.empty()) {
+        auto exclude = sys::parse_u64(exclude_cpus);
+        if (!exclude || exclude_cpus.find_first_not_of("0123456789") != std::string::npos)
+            throw UsageError("--exclude-cpus: expected a number, got '" + exclude_cpus + "'");
+        if (slots != "cpus") throw UsageError("--exclude-cpus goes with --slots cpus");
+        count -= static_cast<long>(*exclude);
+    }
+    return static_cast<unsigned>(count < 1 ? 1 : count);
+}
+
+std::optional<std::chrono::milliseconds> parse_wait(const std::string& wait) {
+    if (wait.empty()) return std::nullopt;
+    try {
+        return parse_duration(wait);
+    } catch (const UsageError& e) {
+        throw UsageError(std::string("--wait: ") + e.what());
+    }
+}
+
+int parse_signal(const std::string& text) {
+    if (auto number = sys::parse_u64(text);
+        number && text.find_first_not_of("0123456789") == std::string::npos && *number > 0 && *number < 65)
+        return static_cast<int>(*number);
+    std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
+    for (int sig = 1; sig < NSIG; ++sig)
+        if (const char* abbreviation = sigabbrev_np(sig); abbreviation && name == abbreviation) return sig;
+    throw UsageError("--signal: unknown signal '" + text + "' (use e.g. TERM, KILL, INT, 9)");
+}
+
+std::string lock_name(const std::string& name, const std::optional<std::string>& chdir) {
+    std::string dir;
+    if (chdir) {
+        dir = *chdir;
+    } else {
+        char buffer[4096];
+        if (::getcwd(buffer, sizeof buffer)) dir = buffer;
+    }
+    std::string expanded = expand_lock_name(name, dir);
+    validate_lock_name(expanded);
+    return expanded;
+}
+
+int lock_command(const RunOptions& run, const LockCommandOptions& options, const GlobalOptions& global) {
+    LockOptions lock;
+    lock.name = lock_name(options.name, std::nullopt);
+    lock.slots = parse_slots(run.slots, run.exclude_cpus);
+    lock.wait = parse_wait(run.wait);
+    lock.state_dir = open_state_dir(run.state_dir);
+    pid_t owner = owner_pid(options.owner);
+    lock.command = "(foreground lock of process " + std::to_string(owner) + ")";
+    lock.wait_message = run.wait_message;
+    lock.on_wait_message = [&](const std::string& text) {
+        if (!text.empty()) message(global, text);
+    };
+    auto acquired = acquire_slot(lock);
+    if (acquired.outcome == AcquireOutcome::cancelled) {
+        message(global, "wait for lock " + lock.name + " cancelled by kill-all");
+        return run.conflict_exit_code;
+    }
+    if (acquired.outcome != AcquireOutcome::acquired) {
+        message(global, "lock " + lock.name + " not obtained" +
+                            (lock.wait && lock.wait->count() > 0
+                                 ? " within " + format_duration(std::chrono::duration<double>(*lock.wait).count())
+                                 : std::string(" (busy)")));
+        return run.conflict_exit_code;
+    }
+    acquired.grant->commit_process(owner);
+    if (lock.slots > 1) std::printf("%d\n", acquired.grant->slot());
+    return 0;
+}
+
+int unlock_command(const RunOptions& run, const LockCommandOptions& options) {
+    std::string name = lock_name(options.name, std::nullopt);
+    std::string state = open_state_dir(run.state_dir);
+    pid_t owner = owner_pid(options.owner);
+    if (!release_process_slot(state, name, owner)) {
+        error_message("lock " + name + " is not held by process " + std::to_string(owner));
+        return 1;
+    }
+    return 0;
+}
+
+int check_command(const RunOptions& run, const LockCommandOptions& options) {
+    std::string name = lock_name(options.name, std::nullopt);
+    std::string state = open_state_dir(run.state_dir);
+    unsigned slots = run.slots.empty() ? 0 : parse_slots(run.slots, run.exclude_cpus);
+    if (slots == 0) {
+        // The pool's own count, as its users asked for it.
+        auto pools = list_pools(state, name);
+        slots = pools.empty() ? 1 : pools.front().slots;
+    }
+    return free_slots(state, name, slots) > 0 ? 0 : 1;
+}
+
+int list_command(const RunOptions& run, const LockCommandOptions& options) {
+    std::string state = open_state_dir(run.state_dir);
+    std::optional<std::string> only;
+    if (!options.name.empty()) only = lock_name(options.name, std::nullopt);
+    auto pools = list_pools(state, only);
+    double t = now();
+    if (options.json) {
+        std::string out = "[";
+        for (size_t i = 0; i < pools.size(); ++i) {
+            const auto& p = pools[i];
+            out += (i ? ", " : "") + std::string("{\"name\": ") + json_string(p.name) +
+                   ", \"slots\": " + std::to_string(p.slots) + ", \"holders\": [";
+            for (size_t j = 0; j < p.holders.size(); ++j) {
+                const auto& h = p.holders[j];
+                out += (j ? ", " : "") + std::string("{\"slot\": ") + std::to_string(h.slot) +
+                       ", \"kind\": \"" + (h.kind == OwnerRecord::Kind::run ? "run" : "process") +
+                       "\", \"pid\": " + std::to_string(h.pid) + ", \"command\": " +
+                       json_string(h.command) + ", \"held_seconds\": " +
+                       std::to_string(static_cast<long long>(t - h.started)) + ", \"cgroup\": " +
+                       (h.kind == OwnerRecord::Kind::run ? json_string(h.cgroup.path) : "null") + "}";
+            }
+            out += "], \"waiters\": [";
+            for (size_t j = 0; j < p.waiters.size(); ++j) {
+                const auto& w = p.waiters[j];
+                out += (j ? ", " : "") + std::string("{\"position\": ") + std::to_string(j) +
+                       ", \"pid\": " + std::to_string(w.pid) + ", \"command\": " +
+                       json_string(w.command) + ", \"waiting_seconds\": " +
+                       std::to_string(static_cast<long long>(t - w.since)) + "}";
+            }
+            out += "]}";
+        }
+        std::printf("%s]\n", out.c_str());
+        return 0;
+    }
+    if (options.csv) {
+        std::printf("lock,slots,role,slot_or_position,pid,seconds,command,cgroup\n");
+        for (const auto& p : pools) {
+            for (const auto& h : p.holders)
+                std::printf("%s,%u,holder,%d,%d,%lld,%s,%s\n", csv_field(p.name).c_str(), p.slots, h.slot,
+                            h.pid, static_cast<long long>(t - h.started), csv_field(h.command).c_str(),
+                            csv_field(h.kind == OwnerRecord::Kind::run ? h.cgroup.path : "").c_str());
+            for (size_t j = 0; j < p.waiters.size(); ++j)
+                std::printf("%s,%u,waiter,%zu,%d,%lld,%s,\n", csv_field(p.name).c_str(), p.slots, j,
+                            p.waiters[j].pid, static_cast<long long>(t - p.waiters[j].since),
+                            csv_field(p.waiters[j].command).c_str());
+        }
+        return 0;
+    }
+    for (const auto& p : pools) {
+        std::printf("%s: %zu of %u slot%s held, %zu waiting\n", p.name.c_str(), p.holders.size(), p.slots,
+                    p.slots == 1 ? "" : "s", p.waiters.size());
+        for (const auto& h : p.holders)
+            std::printf("  slot %d: %s %d '%s' for %s\n", h.slot,
+                        h.kind == OwnerRecord::Kind::run ? "run" : "process", h.pid, h.command.c_str(),
+                        format_duration(t - h.started).c_str());
+        for (size_t j = 0; j < p.waiters.size(); ++j)
+            std::printf("  waiting #%zu: pid %d '%s' for %s\n", j + 1, p.waiters[j].pid,
+                        p.waiters[j].command.c_str(), format_duration(t - p.waiters[j].since).c_str());
+    }
+    return 0;
+}
+
+int kill_command(const RunOptions& run, const LockCommandOptions& options, const GlobalOptions& global) {
+    std::string name = lock_name(options.name, std::nullopt);
+    int sig = parse_signal(options.signal);
+    std::string state = open_state_dir(run.state_dir);
+    auto killed = kill_pool(state, name, sig);
+    if (!killed) {
+        error_message("no lock named " + name);
+        return 1;
+    }
+    message(global, "sent SIG" + signal_name(sig) + " to " + std::to_string(*killed) + " holder" +
+                        (*killed == 1 ? "" : "s") + " of lock " + name);
+    return 0;
+}
+
+int kill_all_command(const RunOptions& run, const GlobalOptions& global) {
+    std::string state = open_state_dir(run.state_dir);
+    auto report = kill_all(state, to_driver_options(run));
+    message(global, "killed " + std::to_string(report.runs) + " run" + (report.runs == 1 ? "" : "s") +
+                        ", " + std::to_string(report.processes) + " lock-holding process" +
+                        (report.processes == 1 ? "" : "es") + "; cancelled " +
+                        std::to_string(report.waiters) + " waiter" + (report.waiters == 1 ? "" : "s"));
+    for (const auto& failure : report.failures) error_message(failure);
+    return report.failures.empty() ? 0 : 1;
+}
+
+}  // namespace supervise::cli

@@ -1,0 +1,78 @@
+#pragma once
+// One lock pool on disk, and its short critical section.
+//
+//   <state>/locks/<encoded name>/
+//       name        the lock's real name (guards against encoding collisions)
+//       slots       the slot count last asked for
+//       lock        flock'ed for the critical section (milliseconds, never while waiting)
+//       seq         ticket counter
+//       slot-<N>    owner record of slot N
+//       parents     cgroup directories runs of this pool were created in (for repairs)
+//       queue/<seq>-<pid>   waiter tickets, each flock'ed by its live waiter
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "supervise/lock.h"
+#include "sys/fd.h"
+
+namespace supervise::lock {
+
+struct PoolPaths {
+    std::string name, dir;
+    std::string file(const std::string& leaf) const { return dir + "/" + leaf; }
+    std::string record(int slot) const { return dir + "/slot-" + std::to_string(slot); }
+    std::string queue() const { return dir + "/queue"; }
+};
+
+PoolPaths pool_paths(const std::string& state_dir, const std::string& name);
+// Creates the pool's directories (never through a symlink); checks the name file.
+void ensure_pool(const PoolPaths& paths);
+bool pool_exists(const PoolPaths& paths);
+
+// The pool's critical section: an exclusive flock on <pool>/lock.
+class PoolLock {
+public:
+    explicit PoolLock(const PoolPaths& paths);
+    PoolLock(PoolLock&&) noexcept = default;
+    PoolLock& operator=(PoolLock&&) noexcept = default;
+
+private:
+    sys::UniqueFd fd_;
+};
+
+struct Ticket {
+    std::uint64_t seq = 0;
+    pid_t pid = 0;
+    std::string path;
+    double since = 0;
+    std::string command;
+    bool cancelled = false;
+};
+
+struct PoolState {
+    unsigned slots = 1;
+    std::map<int, OwnerRecord> holders;  // live, by slot
+    std::vector<Ticket> tickets;         // live, in queue order
+};
+
+// Reads the pool under its lock, reaping what is dead on the way: records whose owner is
+// gone (and the empty cgroups they name), dead tickets, leftover empty cgroups of the pool.
+// Corrupt records are repaired from the cgroup tree. warn() gets one line per repair.
+PoolState scan_pool(const PoolPaths& paths, const std::function<void(const std::string&)>& warn);
+
+unsigned read_slot_count(const PoolPaths& paths);
+void write_slot_count(const PoolPaths& paths, unsigned slots);
+// Remembers a directory run cgroups of this pool are created in ("<driver> <path>").
+void remember_parent(const PoolPaths& paths, const std::string& driver, const std::string& dir);
+
+// Whether a ticket's waiter is alive: it holds an flock on the ticket file.
+bool ticket_is_live(const std::string& path);
+std::optional<Ticket> parse_ticket(const std::string& path, const std::string& leaf);
+
+// Default warning sink: "supervise: warning: ..." on stderr.
+void warn_to_stderr(const std::string& text);
+
+}  // namespace supervise::lock
