@@ -1,8 +1,11 @@
 // Choosing a driver, and `supervise doctor`'s view of all three.
 
 #include <dirent.h>
+#include <linux/magic.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 
 #include "cgroup/cgroup_view.h"
@@ -40,8 +43,22 @@ const std::string& current_boot_id() {
     return boot_id;
 }
 
+namespace {
+
+// A configured root must be a directory of the cgroup2 hierarchy, not any directory.
+void check_cgroup_root(const std::string& root) {
+    if (root.empty()) return;
+    struct statfs fs;
+    if (::statfs(root.c_str(), &fs) != 0) throw SystemError("use --cgroup-root", root, errno);
+    if (fs.f_type != CGROUP2_SUPER_MAGIC)
+        throw UsageError("--cgroup-root " + root + " is not in a cgroup2 hierarchy");
+}
+
+}  // namespace
+
 std::unique_ptr<CgroupDriver> make_driver(const DriverOptions& options) {
     const auto& layout = cgroup::Layout::current();
+    check_cgroup_root(options.cgroup_root);
     switch (options.kind) {
         case DriverKind::systemd: return cgroup::make_systemd_driver(options);
         case DriverKind::cgroup2: return cgroup::make_cgroup2_driver(layout, options.cgroup_root);
@@ -138,6 +155,21 @@ std::vector<std::string> list_run_cgroups(const DriverOptions& options) {
     return all;
 }
 
+namespace {
+
+// The v1 twin of a run directory: under our own v1 cgroup when we created it, else
+// wherever the supervisor that created it sat (found by name, a few levels deep).
+std::optional<std::string> find_v1_twin(const std::string& base, const std::string& leaf, int depth) {
+    std::string candidate = base + "/supervise/" + leaf;
+    if (sys::path_exists(candidate)) return candidate;
+    if (depth == 0) return std::nullopt;
+    for (const auto& child : subdirectories(base, "", ""))
+        if (auto found = find_v1_twin(child, leaf, depth - 1)) return found;
+    return std::nullopt;
+}
+
+}  // namespace
+
 void remove_run_cgroups(const DriverOptions& options, const std::vector<std::string>& paths) {
     const auto& layout = cgroup::Layout::current();
     std::string parent = direct_parent(options);
@@ -145,9 +177,16 @@ void remove_run_cgroups(const DriverOptions& options, const std::vector<std::str
         if (path.rfind(parent + "/", 0) == 0) {
             std::string leaf = path.substr(parent.size() + 1);
             cgroup::remove_cgroup_dir(path);
-            for (const char* controller : {"memory", "pids", "cpu"})
-                if (auto v1 = layout.own_v1_dir(controller))
-                    cgroup::remove_cgroup_dir(*v1 + "/supervise/" + leaf);
+            for (const char* controller : {"memory", "pids", "cpu"}) {
+                auto mount = layout.v1_mounts.find(controller);
+                if (mount == layout.v1_mounts.end()) continue;
+                auto twin = find_v1_twin(*layout.own_v1_dir(controller), leaf, 0);
+                if (!twin) twin = find_v1_twin(mount->second, leaf, 4);
+                if (twin) {
+                    cgroup::remove_cgroup_dir(*twin);
+                    ::rmdir(twin->substr(0, twin->rfind('/')).c_str());
+                }
+            }
         } else {
             // A scope: systemd removes it once empty; give it a moment (event driven).
             cgroup::CgroupView view;

@@ -86,12 +86,11 @@ bool BusError::no_such_unit() const {
 // call that queues a job, so the signal cannot slip by between the reply and the match
 // (the bus daemon handles our AddMatch before the call, as they are sent in order).
 class JobWatch {
-public:
+  public:
     explicit JobWatch(sd_bus* bus) : bus_(bus) {
         sd_bus_slot* slot = nullptr;
-        int r = sd_bus_match_signal_async(bus, &slot, kDestination, kManagerPath,
-                                          kManagerInterface, "JobRemoved", on_job_removed,
-                                          nullptr, this);
+        int r = sd_bus_match_signal_async(bus, &slot, kDestination, kManagerPath, kManagerInterface,
+                                          "JobRemoved", on_job_removed, nullptr, this);
         if (r < 0) throw SystemError("subscribe to", "systemd job signals", -r);
         slot_.reset(slot);
     }
@@ -116,7 +115,7 @@ public:
         }
     }
 
-private:
+  private:
     static int on_job_removed(sd_bus_message* m, void* userdata, sd_bus_error*) {
         auto* self = static_cast<JobWatch*>(userdata);
         std::uint32_t id = 0;
@@ -138,9 +137,13 @@ Bus::Bus(bool user, std::chrono::milliseconds call_timeout) : user_(user) {
     sd_bus_set_method_call_timeout(bus_, to_usec(call_timeout));
 }
 
-Bus::~Bus() { sd_bus_flush_close_unref(bus_); }
+Bus::~Bus() {
+    sd_bus_flush_close_unref(bus_);
+}
 
-std::string Bus::manager_name() const { return user_ ? "user manager" : "system manager"; }
+std::string Bus::manager_name() const {
+    return user_ ? "user manager" : "system manager";
+}
 
 std::string Bus::address() const {
     const char* address = nullptr;
@@ -234,8 +237,7 @@ bool Bus::stop_unit(const std::string& unit, std::chrono::milliseconds job_timeo
                                error.get(), &reply_raw, "ss", unit.c_str(), "replace");
     Message reply(reply_raw);
     if (r < 0) {
-        if (sd_bus_error_has_name(error.get(), "org.freedesktop.systemd1.NoSuchUnit"))
-            return false;
+        if (sd_bus_error_has_name(error.get(), "org.freedesktop.systemd1.NoSuchUnit")) return false;
         fail("stop", unit, r, error.get());
     }
     const char* job = nullptr;

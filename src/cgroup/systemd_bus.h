@@ -22,14 +22,14 @@ namespace supervise::cgroup::systemd {
 // A failed call answered by the manager (or the bus): carries the D-Bus error name, so
 // callers can tell "no such unit" from real failures. what() is one line.
 class BusError : public Error {
-public:
+  public:
     BusError(const std::string& message, std::string name, int error_number)
         : Error(message), name_(std::move(name)), error_number_(error_number) {}
     const std::string& name() const { return name_; }
     int error_number() const { return error_number_; }
     bool no_such_unit() const;
 
-private:
+  private:
     std::string name_;
     int error_number_;
 };
@@ -41,7 +41,7 @@ struct UnitProperty {
 };
 
 class Bus {
-public:
+  public:
     // user: the calling user's manager (sd_bus_open_user), else the system manager.
     // Throws SystemError ("connect to the systemd system manager") when the bus cannot be
     // opened.
@@ -75,7 +75,7 @@ public:
     // KillUnit(unit, "all", sig). False when there is no such unit.
     bool kill_unit(const std::string& unit, int sig);
 
-private:
+  private:
     sd_bus* bus_ = nullptr;
     bool user_;
 };

@@ -37,12 +37,14 @@ using systemd::Bus;
 using systemd::UnitProperty;
 
 constexpr const char* kSlice = "supervise.slice";
-constexpr auto kCallTimeout = 10s;       // one D-Bus round trip to the manager
-constexpr auto kProbeTimeout = 2s;       // systemd_available(): must stay cheap
-constexpr auto kJobTimeout = 30s;        // a start/stop job of a scope
-constexpr auto kRemovalTimeout = 3s;     // systemd removes an empty scope's cgroup
+constexpr auto kCallTimeout = 10s;    // one D-Bus round trip to the manager
+constexpr auto kProbeTimeout = 2s;    // systemd_available(): must stay cheap
+constexpr auto kJobTimeout = 30s;     // a start/stop job of a scope
+constexpr auto kRemovalTimeout = 3s;  // systemd removes an empty scope's cgroup
 
-std::string scope_name(const std::string& run_name) { return "supervise-" + run_name + ".scope"; }
+std::string scope_name(const std::string& run_name) {
+    return "supervise-" + run_name + ".scope";
+}
 
 // "system" / "user" / empty (root: system, others: their own manager).
 bool wants_user_manager(const DriverOptions& options) {
@@ -59,8 +61,9 @@ bool bus_present(bool user, std::string& reason) {
         if (std::getenv("DBUS_SESSION_BUS_ADDRESS")) return true;
         const char* runtime = std::getenv("XDG_RUNTIME_DIR");
         if (runtime && sys::path_exists(std::string(runtime) + "/bus")) return true;
-        reason = "no user bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no "
-                 "$XDG_RUNTIME_DIR/bus)";
+        reason =
+            "no user bus (DBUS_SESSION_BUS_ADDRESS is unset and there is no "
+            "$XDG_RUNTIME_DIR/bus)";
         return false;
     }
     if (sys::path_exists("/run/systemd/system") || std::getenv("DBUS_SYSTEM_BUS_ADDRESS"))
@@ -132,7 +135,7 @@ ManagerControllers manager_controllers(Bus& bus) {
 // Its own process group keeps terminal signals away; it ignores every signal it can, so
 // only SIGKILL (cgroup.kill at the end of the run) or EOF ends it.
 class Keeper {
-public:
+  public:
     Keeper() = default;
     Keeper(const Keeper&) = delete;
     Keeper& operator=(const Keeper&) = delete;
@@ -144,7 +147,7 @@ public:
     // Lets the keeper exit (closes our end of its pipe) and reaps it.
     void release();
 
-private:
+  private:
     pid_t pid_ = -1;
     sys::UniqueFd pidfd_;
     sys::UniqueFd hold_;  // write end of the keeper's pipe
@@ -154,7 +157,7 @@ private:
     // Only async-signal-safe calls from here on: the parent may hold any lock.
     ::setpgid(0, 0);
     ::prctl(PR_SET_NAME, "supervise-keep", 0, 0, 0);
-    struct sigaction ignore{};
+    struct sigaction ignore {};
     ignore.sa_handler = SIG_IGN;
     for (int sig = 1; sig < NSIG; ++sig)
         if (sig != SIGKILL && sig != SIGSTOP) ::sigaction(sig, &ignore, nullptr);
@@ -207,13 +210,14 @@ void Keeper::release() {
 }
 
 // The larger (or the known) of two readings of a counter that only grows.
-std::optional<std::uint64_t> larger(std::optional<std::uint64_t> a, std::optional<std::uint64_t> b) {
+std::optional<std::uint64_t> larger(std::optional<std::uint64_t> a,
+                                    std::optional<std::uint64_t> b) {
     if (a && b) return std::max(*a, *b);
     return a ? a : b;
 }
 
 class ScopeRunCgroup : public RunCgroup {
-public:
+  public:
     ScopeRunCgroup(std::shared_ptr<Bus> bus, std::string name, Limits limits)
         : bus_(std::move(bus)), run_name_(std::move(name)), limits_(limits) {
         identity_.driver = DriverKind::systemd;
@@ -245,7 +249,7 @@ public:
     // empty scope by itself). Throws when processes other than the keeper are left.
     void remove() override;
 
-private:
+  private:
     std::vector<UnitProperty> properties(pid_t pid) const;
     // Finds the scope's cgroup (ControlGroup) and fills in view_ and identity_.
     void read_control_group();
@@ -304,8 +308,8 @@ void ScopeRunCgroup::enter(pid_t pid, bool) {
     }
     try {
         if (result != "done")
-            throw Error("cannot start " + unit + ": the systemd job ended with '" + result +
-                        "' (" + journal_hint(*bus_, unit) + ")");
+            throw Error("cannot start " + unit + ": the systemd job ended with '" + result + "' (" +
+                        journal_hint(*bus_, unit) + ")");
         read_control_group();
     } catch (...) {
         // The held child may be in the scope already; the caller reaps it next, and a held
@@ -485,16 +489,16 @@ ScopeRunCgroup::~ScopeRunCgroup() {
 }
 
 class SystemdDriver : public CgroupDriver {
-public:
+  public:
     explicit SystemdDriver(std::shared_ptr<Bus> bus) : bus_(std::move(bus)) {}
     DriverKind kind() const override { return DriverKind::systemd; }
     std::unique_ptr<RunCgroup> create(const std::string& name, const Limits& limits) override;
     std::string planned_path(const std::string& name) const override {
-        return std::string(kSlice) + "/" + scope_name(name) + " (systemd " +
-               bus_->manager_name() + ")";
+        return std::string(kSlice) + "/" + scope_name(name) + " (systemd " + bus_->manager_name() +
+               ")";
     }
 
-private:
+  private:
     std::shared_ptr<Bus> bus_;
     std::optional<ManagerControllers> controllers_;  // read at the first run with limits
 };
@@ -567,26 +571,26 @@ DriverReport probe_systemd(const DriverOptions& options) {
         std::string version;
         auto bus = connect(options, kProbeTimeout, version);
         report.usable = true;
-        report.detail = "systemd " + version + " " + bus->manager_name() + " on " +
-                        bus->address() + ", runs go to " + kSlice;
+        report.detail = "systemd " + version + " " + bus->manager_name() + " on " + bus->address() +
+                        ", runs go to " + kSlice;
         const auto& layout = Layout::current();
         auto controllers = manager_controllers(*bus);
         const auto& root = controllers.root;
         report.notes.push_back("manager's cgroup: " + (root.empty() ? "/" : root));
-        if (layout.hybrid())
+        if (layout.hybrid()) {
             report.notes.push_back(
                 "hybrid cgroup layout: systemd enforces MemoryMax= on the v1 memory controller; "
                 "memory high and swap limits are refused (use --driver hybrid for them)");
-        else {
+        } else {
             auto text = sys::try_read_file(layout.unified_mount + root + "/cgroup.controllers")
                             .value_or("");
             while (!text.empty() && text.back() == '\n') text.pop_back();
             report.notes.push_back("controllers of the manager's cgroup: " +
                                    (text.empty() ? std::string("none") : text));
         }
-        for (auto [name, usable] : {std::pair{"memory", controllers.memory},
-                                    std::pair{"pids", controllers.pids},
-                                    std::pair{"cpu", controllers.cpu}})
+        for (auto [name, usable] :
+             {std::pair{"memory", controllers.memory}, std::pair{"pids", controllers.pids},
+              std::pair{"cpu", controllers.cpu}})
             if (!usable)
                 report.notes.push_back(std::string("no ") + name +
                                        " controller for the manager's units: limits that need "
