@@ -123,7 +123,6 @@ void Run::Impl::launch() {
     driver_ = make_driver(spec_.driver);
     std::string name = spec_.cgroup_name.empty() ? generated_name() : spec_.cgroup_name;
     cgroup_ = driver_->create(name, spec_.limits);
-    spdlog::debug("driver {}, cgroup {}", to_string(driver_->kind()), cgroup_->unified_path());
 
     // Blocked before the clone so that a signal arriving at any moment is queued for the
     // loop; the child clears its mask before exec.
@@ -153,6 +152,7 @@ void Run::Impl::launch() {
         child_->reap(true);
         throw;
     }
+    spdlog::debug("driver {}, cgroup {}", to_string(driver_->kind()), cgroup_->unified_path());
     if (spec_.on_placed) {
         try {
             spec_.on_placed(*cgroup_, child_->pid());

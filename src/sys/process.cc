@@ -28,9 +28,14 @@ struct ChildArgs {
     std::vector<char*> envp;
     const char* chdir;
     int stdout_fd, stderr_fd, go_fd, status_fd;
+    int parent_go_fd, parent_status_fd;  // the parent's ends, closed in the child
 };
 
 [[noreturn]] void child_main(const ChildArgs& a) {
+    // Our copy of the parent's write end would keep the pipe open: the parent's abort()
+    // (closing its end) must read as EOF here.
+    ::close(a.parent_go_fd);
+    ::close(a.parent_status_fd);
     char byte;
     ssize_t n;
     do {
@@ -92,6 +97,8 @@ ChildProcess ChildProcess::spawn_held(const ExecPlan& plan) {
     args.stderr_fd = plan.stderr_fd;
     args.go_fd = go.read.get();
     args.status_fd = status.write.get();
+    args.parent_go_fd = go.write.get();
+    args.parent_status_fd = status.read.get();
 
     ChildProcess child;
     int pidfd = -1;

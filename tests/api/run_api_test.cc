@@ -102,6 +102,18 @@ TEST(RunApi, NotFoundIs127AndLeavesNothing) {
     }
 }
 
+TEST(RunApi, FailureBeforeExecAbortsTheHeldChildAndLeavesNothing) {
+    auto spec = spec_for({"sh", "-c", "echo must not run; exit 3"});
+    std::string path;
+    spec.on_placed = [&](const RunCgroup& cgroup, pid_t) {
+        path = cgroup.unified_path();
+        throw Error("owner record could not be written");
+    };
+    EXPECT_THROW(supervise::Run::start(spec), Error);
+    ASSERT_FALSE(path.empty());
+    EXPECT_FALSE(std::filesystem::exists(path));
+}
+
 TEST(RunApi, MemoryWarningEventArrivesOnce) {
     auto spec = spec_for({"perl", "-e", "$x = q(x) x (60*1024*1024); sleep 1"});
     spec.limits.memory_max = 400ull << 20;
