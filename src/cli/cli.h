@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "supervise/lock.h"
 #include "supervise/run.h"
 
 namespace supervise::cli {
@@ -28,6 +29,11 @@ struct RunOptions {
 struct GlobalOptions {
     int verbosity = 0;  // -1 quiet, 0 normal, 1+ verbose
 };
+
+// The lock part of a run's options (--lock and friends). Throws UsageError.
+LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec, const GlobalOptions& global);
+// "lock X not obtained within 30s" / "wait for lock X cancelled by kill-all".
+void report_lock_failure(const LockOptions& lock, AcquireOutcome outcome, const GlobalOptions& global);
 
 // Converts RunOptions into a RunSpec. Throws UsageError naming the option.
 RunSpec to_run_spec(const RunOptions& options);

@@ -117,15 +117,8 @@ int lock_command(const RunOptions& run, const LockCommandOptions& options, const
         if (!text.empty()) message(global, text);
     };
     auto acquired = acquire_slot(lock);
-    if (acquired.outcome == AcquireOutcome::cancelled) {
-        message(global, "wait for lock " + lock.name + " cancelled by kill-all");
-        return run.conflict_exit_code;
-    }
     if (acquired.outcome != AcquireOutcome::acquired) {
-        message(global, "lock " + lock.name + " not obtained" +
-                            (lock.wait && lock.wait->count() > 0
-                                 ? " within " + format_duration(std::chrono::duration<double>(*lock.wait).count())
-                                 : std::string(" (busy)")));
+        report_lock_failure(lock, acquired.outcome, global);
         return run.conflict_exit_code;
     }
     acquired.grant->commit_process(owner);

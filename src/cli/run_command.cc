@@ -10,6 +10,7 @@
 #include "spdlog/spdlog.h"
 #include "supervise/error.h"
 #include "supervise/lock.h"
+#include "supervise/locked_run.h"
 #include "supervise/parse.h"
 #include "sys/files.h"
 
@@ -59,6 +60,31 @@ std::string oom_line(const RunResult& result) {
 }
 
 }  // namespace
+
+LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec, const GlobalOptions& global) {
+    LockOptions lock;
+    lock.name = lock_name(options.lock, spec.chdir);
+    lock.slots = parse_slots(options.slots, options.exclude_cpus);
+    lock.wait = parse_wait(options.wait);
+    lock.state_dir = open_state_dir(options.state_dir);
+    for (const auto& word : spec.argv) lock.command += (lock.command.empty() ? "" : " ") + word;
+    lock.wait_message = options.wait_message;
+    lock.on_wait_message = [verbosity = global.verbosity](const std::string& text) {
+        if (!text.empty()) message(GlobalOptions{verbosity}, text);
+    };
+    return lock;
+}
+
+void report_lock_failure(const LockOptions& lock, AcquireOutcome outcome, const GlobalOptions& global) {
+    if (outcome == AcquireOutcome::cancelled) {
+        message(global, "wait for lock " + lock.name + " cancelled by kill-all");
+        return;
+    }
+    message(global, "lock " + lock.name + " not obtained" +
+                        (lock.wait && lock.wait->count() > 0
+                             ? " within " + format_duration(std::chrono::duration<double>(*lock.wait).count())
+                             : std::string(" (busy)")));
+}
 
 DriverOptions to_driver_options(const RunOptions& options) {
     DriverOptions driver;
@@ -134,60 +160,17 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
     spec.forward_signals = true;
     spec.on_event = [&](const RunEvent& event) { message(global, event.message); };
 
-    // With --lock: wait for a slot first; the slot's owner record is written once the
-    // command sits held in its cgroup (on_placed), before it runs.
-    std::optional<SlotGrant> grant;
-    std::string lock, state_dir;
-    double waited = 0;
-    if (!options.lock.empty()) {
-        LockOptions lock_options;
-        lock = lock_options.name = lock_name(options.lock, spec.chdir);
-        lock_options.slots = parse_slots(options.slots, options.exclude_cpus);
-        lock_options.wait = parse_wait(options.wait);
-        state_dir = lock_options.state_dir = open_state_dir(options.state_dir);
-        for (const auto& word : spec.argv) lock_options.command += (lock_options.command.empty() ? "" : " ") + word;
-        lock_options.wait_message = options.wait_message;
-        lock_options.on_wait_message = [&](const std::string& text) {
-            if (!text.empty()) message(global, text);
-        };
-        auto acquired = acquire_slot(lock_options);
-        if (acquired.outcome == AcquireOutcome::cancelled) {
-            message(global, "wait for lock " + lock + " cancelled by kill-all");
-            return options.conflict_exit_code;
-        }
-        if (acquired.outcome != AcquireOutcome::acquired) {
-            message(global,
-                    "lock " + lock + " not obtained" +
-                        (lock_options.wait && lock_options.wait->count() > 0
-                             ? " within " + format_duration(std::chrono::duration<double>(*lock_options.wait).count())
-                             : std::string(" (busy)")));
-            return options.conflict_exit_code;
-        }
-        grant = std::move(acquired.grant);
-        waited = acquired.wait_seconds;
-        spec.cgroup_name = grant->cgroup_name();
-        spec.setenv.emplace_back("SUPERVISE_LOCK", lock);
-        spec.setenv.emplace_back("SUPERVISE_SLOT", std::to_string(grant->slot()));
-        spec.on_placed = [&](const RunCgroup& cgroup, pid_t pid) {
-            grant->commit_run(cgroup.identity(), cgroup.owned_directories(), pid);
-        };
+    std::optional<LockOptions> lock;
+    if (!options.lock.empty()) lock = to_lock_options(options, spec, global);
+    auto outcome = run_with_lock(std::move(spec), lock, [&](Run& run) {
+        spdlog::debug("running pid {} in {} ({} driver)", run.pid(), run.cgroup().path,
+                      to_string(run.cgroup().driver));
+    });
+    if (outcome.lock != AcquireOutcome::acquired) {
+        report_lock_failure(*lock, outcome.lock, global);
+        return options.conflict_exit_code;
     }
-    Run run = Run::start(std::move(spec));
-    if (global.verbosity > 0) {
-        std::string limits;
-        describe_limits(to_run_spec(options).limits, limits);
-        for (auto& c : limits)
-            if (c == '\n') c = ' ';
-        spdlog::debug("running pid {} in {} ({} driver){}{}", run.pid(), run.cgroup().path,
-                      to_string(run.cgroup().driver), limits.empty() ? "" : ", limits: ", limits);
-    }
-    RunResult result = run.wait();
-    if (grant) {
-        release_run_slot(state_dir, lock, grant->slot(), result.cgroup.id);
-        result.lock = lock;
-        result.slot = grant->slot();
-        result.wait_seconds = waited;
-    }
+    RunResult& result = *outcome.result;
 
     if (result.oom_killed) message(global, oom_line(result));
     std::string json = to_json(result);

@@ -27,9 +27,9 @@ bad NOEQUALS --setenv NOEQUALS "${cmd[@]}"
 bad "$W/nodir" --chdir "$W/nodir" "${cmd[@]}"
 # environment defaults are checked like options (the line names the option or the
 # variable, and the bad value)
-SUPERVISE_MEMORY=lots bad "'lots'" "${cmd[@]}"
+SUPERVISE_MEMORY=lots bad lots "${cmd[@]}"
 assert_match "$ERR" 'memory|MEMORY' "error line for SUPERVISE_MEMORY=lots"
-SUPERVISE_TIMEOUT=soon bad "'soon'" "${cmd[@]}"
+SUPERVISE_TIMEOUT=soon bad soon "${cmd[@]}"
 assert_match "$ERR" 'timeout|TIMEOUT' "error line for SUPERVISE_TIMEOUT=soon"
 # no command at all
 run

@@ -1,0 +1,42 @@
+#include "supervise/locked_run.h"
+
+#include <string>
+
+namespace supervise {
+
+LockedRunOutcome run_with_lock(RunSpec spec, const std::optional<LockOptions>& lock,
+                               const std::function<void(Run&)>& on_started) {
+    LockedRunOutcome outcome;
+    std::optional<SlotGrant> grant;
+    double waited = 0;
+    if (lock) {
+        auto acquired = acquire_slot(*lock);
+        outcome.lock = acquired.outcome;
+        if (acquired.outcome != AcquireOutcome::acquired) return outcome;
+        grant = std::move(acquired.grant);
+        waited = acquired.wait_seconds;
+        spec.cgroup_name = grant->cgroup_name();
+        spec.setenv.emplace_back("SUPERVISE_LOCK", lock->name);
+        spec.setenv.emplace_back("SUPERVISE_SLOT", std::to_string(grant->slot()));
+        // The record goes in while the command is held in its cgroup: from then on the
+        // populated cgroup holds the slot, and there is no moment it looks free.
+        auto then = std::move(spec.on_placed);
+        spec.on_placed = [&grant, then](const RunCgroup& cgroup, pid_t pid) {
+            grant->commit_run(cgroup.identity(), cgroup.owned_directories(), pid);
+            if (then) then(cgroup, pid);
+        };
+    }
+    Run run = Run::start(std::move(spec));
+    if (on_started) on_started(run);
+    RunResult result = run.wait();
+    if (grant) {
+        release_run_slot(lock->state_dir, lock->name, grant->slot(), result.cgroup.id);
+        result.lock = lock->name;
+        result.slot = grant->slot();
+        result.wait_seconds = waited;
+    }
+    outcome.result = std::move(result);
+    return outcome;
+}
+
+}  // namespace supervise
