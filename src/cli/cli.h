@@ -55,6 +55,16 @@ int list_command(const RunOptions& run, const LockCommandOptions& options);
 int kill_command(const RunOptions& run, const LockCommandOptions& options, const GlobalOptions& global);
 int kill_all_command(const RunOptions& run, const GlobalOptions& global);
 
+// Task subcommands (supervise task start/run/wait/status/log/list/kill/reset/gc).
+struct TaskCommandOptions {
+    std::string id;
+    std::vector<std::string> command;
+    std::string ttl, wait_timeout, wait_message, signal = "TERM";
+    bool rerun_failed = false, json = false, follow = false;
+};
+int task_command(const std::string& verb, const RunOptions& run, const TaskCommandOptions& options,
+                 const GlobalOptions& global);
+
 // --slots N|cpus minus --exclude-cpus K (at least 1). Throws UsageError.
 unsigned parse_slots(const std::string& slots, const std::string& exclude_cpus);
 // --wait DUR; empty = forever.

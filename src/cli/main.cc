@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
         "killed when COMMAND ends or times out, a machine-readable result.\n\n"
         "  supervise [OPTIONS] [--] COMMAND [ARGS...]\n"
         "  supervise lock|unlock|check|list|kill|kill-all ...   (locks; see SUBCOMMAND --help)\n"
+        "  supervise task start|run|wait|status|log|list|kill|reset|gc ...   (run-once tasks)\n"
         "  supervise doctor [--json]",
         "supervise"};
     app.footer(kFooter);
@@ -201,6 +202,52 @@ int main(int argc, char** argv) {
                     "until all are gone and remove their cgroups and records");
     add_state_option(kill_all, options_group);
 
+    cli::TaskCommandOptions task_options;
+    auto* task = app.add_subcommand(
+        "task", "Run-once background tasks keyed by an ID: start once, wait from anywhere, cached "
+                "result with a TTL, logs, kill, reset");
+    task->require_subcommand(1);
+    task->fallthrough();
+    std::string task_verb;
+    auto add_task = [&](const char* verb, const char* help) {
+        auto* sub = task->add_subcommand(verb, help);
+        sub->add_option("ID", task_options.id, "Task id (any string up to 255 bytes)")->required();
+        sub->callback([&task_verb, verb] { task_verb = verb; });
+        return sub;
+    };
+    for (const char* verb : {"start", "run"}) {
+        auto* sub = add_task(verb, std::string(verb) == "start"
+                                       ? "Start COMMAND in the background unless the task is running or "
+                                         "has a result within its TTL (run options apply: --memory, "
+                                         "--timeout, --lock, ...)"
+                                       : "Start if needed (as 'start'), wait, exit with the task's status");
+        sub->add_option("COMMAND", task_options.command, "The command (after --)")->expected(0, -1);
+        sub->add_option("--ttl", task_options.ttl, "Keep the result this long (default: until reset)")
+            ->type_name("DUR");
+        sub->add_flag("--rerun-failed", task_options.rerun_failed, "Run again when the cached result is a failure");
+        sub->fallthrough();
+        if (std::string(verb) == "run")
+            sub->add_option("-m,--message", task_options.wait_message, "Say TEXT instead of the wait message")
+                ->type_name("TEXT");
+    }
+    auto* task_wait = add_task("wait", "Wait for a task started elsewhere; exit with its status "
+                                       "(124 on --timeout, 125 if lost)");
+    task_wait->add_option("--timeout", task_options.wait_timeout, "Give up after DUR")->type_name("DUR");
+    task_wait->add_option("-m,--message", task_options.wait_message, "Say TEXT instead of the wait message")
+        ->type_name("TEXT");
+    task_wait->add_flag("-q,--quiet", quiet, "No wait message");
+    add_task("status", "running / succeeded / failed(N) / lost / expired (exit 1: unknown id)")
+        ->add_flag("--json", task_options.json, "Fields as one JSON object");
+    add_task("log", "The task's output")->add_flag("-f,--follow", task_options.follow, "Follow while it runs");
+    add_task("kill", "Signal the task's whole tree (exit 1: not running)")
+        ->add_option("--signal", task_options.signal, "Signal (default TERM)")->type_name("SIG");
+    add_task("reset", "Forget the task's result (kills it first if running)");
+    auto* task_list = task->add_subcommand("list", "All tasks and their states");
+    task_list->add_flag("--json", task_options.json, "One JSON array");
+    task_list->callback([&task_verb] { task_verb = "list"; });
+    task->add_subcommand("gc", "Remove expired results and their logs")->callback([&task_verb] { task_verb = "gc"; });
+    for (auto* sub : task->get_subcommands({})) add_state_option(sub, options_group);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -237,6 +284,11 @@ int main(int argc, char** argv) {
         if (*list) return cli::list_command(run, lock_options);
         if (*kill) return cli::kill_command(run, lock_options, global);
         if (*kill_all) return cli::kill_all_command(run, global);
+        if (*task) {
+            // After "--" CLI11 hands the command to the top level's remaining arguments.
+            if (task_options.command.empty()) task_options.command = run.command;
+            return cli::task_command(task_verb, run, task_options, global);
+        }
         return cli::run_command(run, global);
     } catch (const Error& e) {
         cli::error_message(e.what());

@@ -7,9 +7,7 @@
 
 namespace supervise::lock {
 
-namespace {
-
-std::string escape(const std::string& value) {
+std::string escape_value(const std::string& value) {
     std::string out;
     for (char c : value) {
         if (c == '\\') out += "\\\\";
@@ -19,7 +17,7 @@ std::string escape(const std::string& value) {
     return out;
 }
 
-std::string unescape(const std::string& value) {
+std::string unescape_value(const std::string& value) {
     std::string out;
     for (size_t i = 0; i < value.size(); ++i) {
         if (value[i] == '\\' && i + 1 < value.size()) {
@@ -32,8 +30,6 @@ std::string unescape(const std::string& value) {
     return out;
 }
 
-}  // namespace
-
 std::string serialize(const OwnerRecord& r) {
     std::ostringstream out;
     out << "version=1\n"
@@ -44,13 +40,13 @@ std::string serialize(const OwnerRecord& r) {
         << "boot_id=" << r.boot_id << "\n"
         << "supervisor_pid=" << r.supervisor_pid << "\n"
         << "started=" << static_cast<long long>(r.started * 1000) << "\n"
-        << "command=" << escape(r.command) << "\n";
+        << "command=" << escape_value(r.command) << "\n";
     if (r.kind == OwnerRecord::Kind::run) {
-        out << "cgroup=" << escape(r.cgroup.path) << "\n"
+        out << "cgroup=" << escape_value(r.cgroup.path) << "\n"
             << "cgroup_id=" << r.cgroup.id << "\n"
             << "driver=" << to_string(r.cgroup.driver) << "\n"
-            << "unit=" << escape(r.cgroup.unit) << "\n";
-        for (const auto& dir : r.dirs) out << "dir=" << escape(dir) << "\n";
+            << "unit=" << escape_value(r.cgroup.unit) << "\n";
+        for (const auto& dir : r.dirs) out << "dir=" << escape_value(dir) << "\n";
     }
     out << "end=1\n";  // a record without it was cut short
     return out.str();
@@ -83,12 +79,12 @@ std::optional<OwnerRecord> parse_owner_record(const std::string& text) {
             else if (key == "boot_id") r.boot_id = value;
             else if (key == "supervisor_pid") r.supervisor_pid = static_cast<pid_t>(number());
             else if (key == "started") r.started = static_cast<double>(number()) / 1000;
-            else if (key == "command") r.command = unescape(value);
-            else if (key == "cgroup") r.cgroup.path = unescape(value);
+            else if (key == "command") r.command = unescape_value(value);
+            else if (key == "cgroup") r.cgroup.path = unescape_value(value);
             else if (key == "cgroup_id") { r.cgroup.id = number(); cgroup_id = true; }
             else if (key == "driver") r.cgroup.driver = parse_driver_kind(value);
-            else if (key == "unit") r.cgroup.unit = unescape(value);
-            else if (key == "dir") r.dirs.push_back(unescape(value));
+            else if (key == "unit") r.cgroup.unit = unescape_value(value);
+            else if (key == "dir") r.dirs.push_back(unescape_value(value));
             else if (key == "end") end = true;
         }
     } catch (const std::exception&) {
@@ -108,9 +104,12 @@ std::optional<std::uint64_t> process_start_time(pid_t pid) {
     if (close == std::string::npos) return std::nullopt;
     std::istringstream fields(text->substr(close + 2));
     std::string field;
-    // field 3 (state) is the first after ')'; start time is field 22
-    for (int index = 3; index <= 22 && fields >> field; ++index)
+    // field 3 (state) is the first after ')'; start time is field 22. A zombie has ended:
+    // it only waits for its parent to collect it.
+    for (int index = 3; index <= 22 && fields >> field; ++index) {
+        if (index == 3 && (field == "Z" || field == "X")) return std::nullopt;
         if (index == 22) return sys::parse_u64(field);
+    }
     return std::nullopt;
 }
 

@@ -27,6 +27,7 @@ read -r _ ok _ failed _ current <<<"$OUT"
 assert_match "$OUT" '^forked [0-9]+ failed [0-9]+ current [0-9]+$' "command output"
 assert_cmp "$ok" '<' 50 "successful forks ($ok) under --tasks 50"
 assert_cmp "$failed" '>' 0 "failed forks under --tasks 50"
-assert_cmp "$current" '<=' 50 "pids.current ($current) under --tasks 50"
+# (the systemd driver's keeper is one more process in the scope)
+assert_cmp "$current" '<=' 51 "pids.current ($current) under --tasks 50"
 assert_cmp "$ELAPSED" '<' 20 "run time with a fork bomb (s)"
 no_leftovers

@@ -1,0 +1,212 @@
+#include <unistd.h>
+
+#include <cstdio>
+
+#include "cli/cli.h"
+#include "supervise/error.h"
+#include "supervise/parse.h"
+#include "supervise/task.h"
+
+namespace supervise::cli {
+
+namespace {
+
+double now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::string json_string(const std::string& text) {
+    std::string out = "\"";
+    for (unsigned char c : text) {
+        if (c == '"' || c == '\\') {
+            out += '\\';
+            out += static_cast<char>(c);
+        } else if (c == '\n') {
+            out += "\\n";
+        } else if (c < 0x20) {
+            char escaped[8];
+            std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
+            out += escaped;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out + "\"";
+}
+
+std::string describe(const TaskStatus& s) {
+    const auto& r = s.record;
+    std::string text = r.id + ": " + s.words();
+    if (s.state == TaskState::running) {
+        text += " (pid " + std::to_string(r.runner_pid) + ", for " + format_duration(now() - r.started);
+        if (!s.runner_alive) text += "; its runner is gone, so its result will not be known";
+        if (r.cgroup.path.empty()) text += "; starting, or waiting for its lock";
+        text += ")";
+    } else if (s.state == TaskState::lost) {
+        text += " (its runner ended before it could record a result)";
+    } else {
+        text += " (exit " + std::to_string(r.exit_status.value_or(0)) + ", " + format_duration(now() - r.ended) + " ago)";
+    }
+    return text;
+}
+
+std::string status_json(const TaskStatus& s, const std::string& log) {
+    const auto& r = s.record;
+    return "{\"id\": " + json_string(r.id) + ", \"state\": \"" + s.words().substr(0, s.words().find('(')) +
+           "\", \"exit_status\": " + (r.exit_status ? std::to_string(*r.exit_status) : "null") +
+           ", \"command\": " + json_string(r.command) + ", \"started\": " + std::to_string(r.started) +
+           ", \"ended\": " + (r.finished ? std::to_string(r.ended) : "null") +
+           ", \"runner_pid\": " + std::to_string(r.runner_pid) +
+           ", \"runner_alive\": " + (s.runner_alive ? "true" : "false") +
+           ", \"cgroup\": " + (r.cgroup.path.empty() ? "null" : json_string(r.cgroup.path)) +
+           ", \"log\": " + json_string(log) + ", \"result\": " + (r.result_json.empty() ? "null" : r.result_json) + "}";
+}
+
+// The exit status a waiter ends with: the task's own; lost has none to give.
+int exit_for(const TaskStatus& s, const GlobalOptions& global) {
+    if (s.state == TaskState::lost) {
+        message(global, "task " + s.record.id + " was lost: its runner ended before the result was known "
+                        "(start it again)");
+        return kExitFailure;
+    }
+    return s.record.exit_status.value_or(kExitFailure);
+}
+
+TaskStore open_store(const RunOptions& run) { return TaskStore(open_task_root(run.state_dir)); }
+
+std::optional<TaskStatus> known(const TaskStore& store, const std::string& id) {
+    auto s = store.status(id);
+    if (!s) error_message("no task named " + id);
+    return s;
+}
+
+TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t, const GlobalOptions& global) {
+    RunOptions options = run;
+    options.command = t.command;
+    if (options.command.empty()) throw UsageError("no command given (usage: supervise task start ID [OPTIONS] -- COMMAND...)");
+    RunSpec spec = to_run_spec(options);
+    std::optional<LockOptions> lock;
+    if (!run.lock.empty()) {
+        lock = to_lock_options(options, spec, global);
+        lock->on_wait_message = {};  // the runner has no terminal to talk to
+    }
+    TaskStartOptions start;
+    if (!t.ttl.empty()) {
+        try {
+            start.ttl_seconds = std::chrono::duration<double>(parse_duration(t.ttl)).count();
+        } catch (const UsageError& e) {
+            throw UsageError(std::string("--ttl: ") + e.what());
+        }
+    }
+    start.rerun_failed = t.rerun_failed;
+    TaskStore store = open_store(run);
+    auto started = store.start(t.id, spec, lock, start);
+    switch (started.kind) {
+        case TaskStore::StartKind::started:
+            message(global, "started task " + t.id + " (runner pid " + std::to_string(started.status.record.runner_pid) +
+                                "; log: " + store.log_path(t.id) + ")");
+            break;
+        case TaskStore::StartKind::joined: message(global, "task " + describe(started.status) + ": joined"); break;
+        case TaskStore::StartKind::cached:
+            message(global, "task " + describe(started.status) + ": not run again (supervise task reset " + t.id +
+                                (started.status.state == TaskState::failed ? ", or --rerun-failed)" : ")"));
+            break;
+    }
+    return started;
+}
+
+int wait_task(const TaskStore& store, const std::string& id, std::optional<std::chrono::milliseconds> timeout,
+              const std::string& custom, const GlobalOptions& global) {
+    auto done = store.wait(id, timeout, [&](const TaskStatus& s) {
+        if (!custom.empty()) {
+            message(global, custom);
+            return;
+        }
+        message(global, "waiting for task " + id + " (pid " + std::to_string(s.record.runner_pid) + ", running " +
+                            format_duration(now() - s.record.started) + ")");
+    });
+    if (!done) {
+        if (!store.status(id)) {
+            error_message("task " + id + " was reset while waiting");
+            return 1;
+        }
+        message(global, "task " + id + " still running after " +
+                            format_duration(std::chrono::duration<double>(*timeout).count()));
+        return kExitTimeout;
+    }
+    return exit_for(*done, global);
+}
+
+}  // namespace
+
+int task_command(const std::string& verb, const RunOptions& run, const TaskCommandOptions& t, const GlobalOptions& global) {
+    if (verb == "start") {
+        start_task(run, t, global);
+        return 0;
+    }
+    if (verb == "run") {
+        start_task(run, t, global);
+        return wait_task(open_store(run), t.id, std::nullopt, t.wait_message, global);
+    }
+    TaskStore store = open_store(run);
+    if (verb == "wait") {
+        if (!known(store, t.id)) return 1;
+        std::optional<std::chrono::milliseconds> timeout;
+        if (!t.wait_timeout.empty()) {
+            try {
+                timeout = parse_duration(t.wait_timeout);
+            } catch (const UsageError& e) {
+                throw UsageError(std::string("--timeout: ") + e.what());
+            }
+        }
+        return wait_task(store, t.id, timeout, t.wait_message, global);
+    }
+    if (verb == "status") {
+        auto s = known(store, t.id);
+        if (!s) return 1;
+        if (t.json) std::printf("%s\n", status_json(*s, store.log_path(t.id)).c_str());
+        else std::printf("%s\n", describe(*s).c_str());
+        return 0;
+    }
+    if (verb == "log") {
+        if (!known(store, t.id)) return 1;
+        store.copy_log(t.id, STDOUT_FILENO, t.follow);
+        return 0;
+    }
+    if (verb == "list") {
+        auto all = store.list();
+        if (t.json) {
+            std::string out = "[";
+            for (size_t i = 0; i < all.size(); ++i)
+                out += (i ? ", " : "") + status_json(all[i], store.log_path(all[i].record.id));
+            std::printf("%s]\n", out.c_str());
+        } else {
+            for (const auto& s : all) std::printf("%s\n", describe(s).c_str());
+        }
+        return 0;
+    }
+    if (verb == "kill") {
+        if (!known(store, t.id)) return 1;
+        if (!store.kill(t.id, parse_signal(t.signal))) {
+            error_message("task " + t.id + " is not running");
+            return 1;
+        }
+        return 0;
+    }
+    if (verb == "reset") {
+        if (!store.reset(t.id)) {
+            error_message("no task named " + t.id);
+            return 1;
+        }
+        message(global, "task " + t.id + " forgotten");
+        return 0;
+    }
+    if (verb == "gc") {
+        auto removed = store.gc();
+        for (const auto& id : removed) message(global, "removed expired task " + id);
+        return 0;
+    }
+    throw UsageError("unknown task command '" + verb + "'");
+}
+
+}  // namespace supervise::cli
