@@ -11,6 +11,8 @@ jobs=${JOBS:-$(nproc)}
 t0=$(date +%s)
 step() { echo "=== $* ($(($(date +%s) - t0)) s)"; }
 
+step "dependencies"
+"$src/tests/install-deps.sh"
 step "configure $build"
 cmake -S "$src" -B "$build" -DSUPERVISE_WERROR=ON
 step "build"
