@@ -22,7 +22,7 @@ step() { echo "check-deb: $*" >&2; }
 installed_by_us=0
 cleanup() {
     if [ "$installed_by_us" = 1 ] && dpkg -s supervise >/dev/null 2>&1; then
-        apt-get purge -y -q supervise >>"$log" 2>&1 || true
+        apt-get -o DPkg::Lock::Timeout=300 purge -y -q supervise >>"$log" 2>&1 || true
     fi
 }
 trap cleanup EXIT
@@ -40,9 +40,9 @@ for p in "${needed[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); don
 if [ ${#missing[@]} -gt 0 ]; then
     step "installing ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$log" 2>&1 ||
+    apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}" >>"$log" 2>&1 ||
         { apt-get update -q >>"$log" 2>&1 &&
-          apt-get install -y -q --no-install-recommends "${missing[@]}" >>"$log" 2>&1; } ||
+          apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends "${missing[@]}" >>"$log" 2>&1; } ||
         fail "apt-get install ${missing[*]}"
 fi
 
@@ -83,7 +83,7 @@ lintian_infos=$(grep -c '^I:' "$lintian_out" || true)
 
 step "installing $deb"
 installed_by_us=1
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$deb" >>"$log" 2>&1 || fail "apt-get install $deb"
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -q "$deb" >>"$log" 2>&1 || fail "apt-get install $deb"
 mapfile -t package_files < <(dpkg -L supervise)
 
 # As a user gets it: the installed binary, the man page, the completion, the units.
@@ -130,7 +130,7 @@ cgroups+=("$(sed -nE 's/.*"cgroup": "([^"]*)".*/\1/p' <<<"$result")")
 rm -rf "$state"
 
 step "purging"
-DEBIAN_FRONTEND=noninteractive apt-get purge -y -q supervise >>"$log" 2>&1 || fail "apt-get purge"
+DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 purge -y -q supervise >>"$log" 2>&1 || fail "apt-get purge"
 installed_by_us=0
 dpkg -s supervise >/dev/null 2>&1 && fail "still installed after purge"
 left=()

@@ -79,6 +79,9 @@ struct RunResult {
 // Name of a signal without "SIG" ("KILL"), or the number as text.
 std::string signal_name(int sig);
 
+// text as a JSON string literal, quotes included.
+std::string json_quote(const std::string& text);
+
 // The result as one JSON object (fields documented in supervise(1), JSON RESULT).
 std::string to_json(const RunResult& result);
 

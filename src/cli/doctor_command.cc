@@ -5,16 +5,6 @@
 
 namespace supervise::cli {
 
-namespace {
-std::string escape(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c == '\n' ? ' ' : c;
-    }
-    return out;
-}
-}  // namespace
 
 int doctor_command(const RunOptions& options, bool json) {
     DriverOptions driver_options = to_driver_options(options);
@@ -31,18 +21,18 @@ int doctor_command(const RunOptions& options, bool json) {
         why_not = e.what();
     }
     if (json) {
-        std::string out = "{\"layout\": \"" + escape(world) + "\", \"unified_mount\": \"" +
-                          escape(layout.unified_mount) + "\", \"auto\": ";
+        std::string out = "{\"layout\": " + json_quote(world) + ", \"unified_mount\": " +
+                          json_quote(layout.unified_mount) + ", \"auto\": ";
         out += chosen.empty() ? "null" : "\"" + chosen + "\"";
         out += ", \"drivers\": [";
         for (size_t i = 0; i < reports.size(); ++i) {
             const auto& r = reports[i];
             if (i) out += ", ";
             out += "{\"driver\": \"" + to_string(r.kind) + "\", \"usable\": " +
-                   (r.usable ? "true" : "false") + ", \"detail\": \"" + escape(r.detail) +
-                   "\", \"notes\": [";
+                   (r.usable ? "true" : "false") + ", \"detail\": " + json_quote(r.detail) +
+                   ", \"notes\": [";
             for (size_t j = 0; j < r.notes.size(); ++j)
-                out += (j ? ", \"" : "\"") + escape(r.notes[j]) + "\"";
+                out += (j ? ", " : "") + json_quote(r.notes[j]);
             out += "]}";
         }
         out += "]}\n";

@@ -14,19 +14,6 @@ namespace supervise::cli {
 
 namespace {
 
-std::string json_string(const std::string& text) {
-    std::string out = "\"";
-    for (unsigned char c : text) {
-        if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
-        else if (c == '\n') out += "\\n";
-        else if (c < 0x20) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-            out += escaped;
-        } else out += static_cast<char>(c);
-    }
-    return out + "\"";
-}
 
 std::string csv_field(const std::string& text) {
     if (text.find_first_of(",\"\n") == std::string::npos) return text;
@@ -159,23 +146,23 @@ int list_command(const RunOptions& run, const LockCommandOptions& options) {
         std::string out = "[";
         for (size_t i = 0; i < pools.size(); ++i) {
             const auto& p = pools[i];
-            out += (i ? ", " : "") + std::string("{\"name\": ") + json_string(p.name) +
+            out += (i ? ", " : "") + std::string("{\"name\": ") + json_quote(p.name) +
                    ", \"slots\": " + std::to_string(p.slots) + ", \"holders\": [";
             for (size_t j = 0; j < p.holders.size(); ++j) {
                 const auto& h = p.holders[j];
                 out += (j ? ", " : "") + std::string("{\"slot\": ") + std::to_string(h.slot) +
                        ", \"kind\": \"" + (h.kind == OwnerRecord::Kind::run ? "run" : "process") +
                        "\", \"pid\": " + std::to_string(h.pid) + ", \"command\": " +
-                       json_string(h.command) + ", \"held_seconds\": " +
+                       json_quote(h.command) + ", \"held_seconds\": " +
                        std::to_string(static_cast<long long>(t - h.started)) + ", \"cgroup\": " +
-                       (h.kind == OwnerRecord::Kind::run ? json_string(h.cgroup.path) : "null") + "}";
+                       (h.kind == OwnerRecord::Kind::run ? json_quote(h.cgroup.path) : "null") + "}";
             }
             out += "], \"waiters\": [";
             for (size_t j = 0; j < p.waiters.size(); ++j) {
                 const auto& w = p.waiters[j];
                 out += (j ? ", " : "") + std::string("{\"position\": ") + std::to_string(j) +
                        ", \"pid\": " + std::to_string(w.pid) + ", \"command\": " +
-                       json_string(w.command) + ", \"waiting_seconds\": " +
+                       json_quote(w.command) + ", \"waiting_seconds\": " +
                        std::to_string(static_cast<long long>(t - w.since)) + "}";
             }
             out += "]}";

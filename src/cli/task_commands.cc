@@ -15,24 +15,6 @@ double now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
-std::string json_string(const std::string& text) {
-    std::string out = "\"";
-    for (unsigned char c : text) {
-        if (c == '"' || c == '\\') {
-            out += '\\';
-            out += static_cast<char>(c);
-        } else if (c == '\n') {
-            out += "\\n";
-        } else if (c < 0x20) {
-            char escaped[8];
-            std::snprintf(escaped, sizeof escaped, "\\u%04x", c);
-            out += escaped;
-        } else {
-            out += static_cast<char>(c);
-        }
-    }
-    return out + "\"";
-}
 
 std::string describe(const TaskStatus& s) {
     const auto& r = s.record;
@@ -52,14 +34,14 @@ std::string describe(const TaskStatus& s) {
 
 std::string status_json(const TaskStatus& s, const std::string& log) {
     const auto& r = s.record;
-    return "{\"id\": " + json_string(r.id) + ", \"state\": \"" + s.words().substr(0, s.words().find('(')) +
+    return "{\"id\": " + json_quote(r.id) + ", \"state\": \"" + s.words().substr(0, s.words().find('(')) +
            "\", \"exit_status\": " + (r.exit_status ? std::to_string(*r.exit_status) : "null") +
-           ", \"command\": " + json_string(r.command) + ", \"started\": " + std::to_string(r.started) +
+           ", \"command\": " + json_quote(r.command) + ", \"started\": " + std::to_string(r.started) +
            ", \"ended\": " + (r.finished ? std::to_string(r.ended) : "null") +
            ", \"runner_pid\": " + std::to_string(r.runner_pid) +
            ", \"runner_alive\": " + (s.runner_alive ? "true" : "false") +
-           ", \"cgroup\": " + (r.cgroup.path.empty() ? "null" : json_string(r.cgroup.path)) +
-           ", \"log\": " + json_string(log) + ", \"result\": " + (r.result_json.empty() ? "null" : r.result_json) + "}";
+           ", \"cgroup\": " + (r.cgroup.path.empty() ? "null" : json_quote(r.cgroup.path)) +
+           ", \"log\": " + json_quote(log) + ", \"result\": " + (r.result_json.empty() ? "null" : r.result_json) + "}";
 }
 
 // The exit status a waiter ends with: the task's own; lost has none to give.

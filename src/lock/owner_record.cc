@@ -85,7 +85,7 @@ std::optional<OwnerRecord> parse_owner_record(const std::string& text) {
             else if (key == "driver") r.cgroup.driver = parse_driver_kind(value);
             else if (key == "unit") r.cgroup.unit = unescape_value(value);
             else if (key == "dir") r.dirs.push_back(unescape_value(value));
-            else if (key == "end") end = true;
+            else if (key == "end") end = value == "1";
         }
     } catch (const std::exception&) {
         return std::nullopt;

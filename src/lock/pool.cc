@@ -22,17 +22,6 @@ namespace supervise::lock {
 
 namespace {
 
-// mkdir that refuses to reuse anything but a real directory of ours.
-void make_private_dir(const std::string& path) {
-    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
-        throw SystemError("create directory", path, errno);
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) throw SystemError("inspect", path, errno);
-    if (!S_ISDIR(st.st_mode))
-        throw UsageError(path + " is not a directory (a symlink?); refusing to use it");
-    if (st.st_uid != ::geteuid() && st.st_uid != 0)
-        throw UsageError(path + " belongs to uid " + std::to_string(st.st_uid) + ", not to you");
-}
 
 std::vector<std::string> list_dir(const std::string& path) {
     std::vector<std::string> names;
@@ -115,9 +104,9 @@ bool pool_exists(const PoolPaths& paths) {
 }
 
 void ensure_pool(const PoolPaths& paths) {
-    make_private_dir(paths.dir.substr(0, paths.dir.rfind('/')));
-    make_private_dir(paths.dir);
-    make_private_dir(paths.queue());
+    sys::make_private_dir(paths.dir.substr(0, paths.dir.rfind('/')));
+    sys::make_private_dir(paths.dir);
+    sys::make_private_dir(paths.queue());
     auto stored = sys::try_read_file(paths.file("name"));
     if (!stored) {
         sys::write_file_atomic(paths.file("name"), paths.name, 0600);

@@ -14,9 +14,7 @@ std::string signal_name(int sig) {
     return abbreviation ? abbreviation : std::to_string(sig);
 }
 
-namespace {
-
-std::string quoted(const std::string& text) {
+std::string json_quote(const std::string& text) {
     std::string out = "\"";
     for (unsigned char c : text) {
         switch (c) {
@@ -37,6 +35,10 @@ std::string quoted(const std::string& text) {
     }
     return out + "\"";
 }
+
+namespace {
+
+std::string quoted(const std::string& text) { return json_quote(text); }
 
 std::string number(double value) {
     char text[32];

@@ -114,6 +114,19 @@ std::optional<std::uint64_t> keyed_value(std::string_view text, std::string_view
     return std::nullopt;
 }
 
+void make_private_dir(const std::string& path) {
+    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
+        throw SystemError("create directory", path, errno);
+    struct stat st;
+    if (::lstat(path.c_str(), &st) != 0) throw SystemError("inspect", path, errno);
+    if (S_ISLNK(st.st_mode)) throw UsageError(path + " is a symlink; refusing to follow it");
+    if (!S_ISDIR(st.st_mode)) throw UsageError(path + " is not a directory");
+    if (st.st_uid != ::geteuid() && st.st_uid != 0)
+        throw UsageError(path + " belongs to uid " + std::to_string(st.st_uid) + ", not to you");
+    if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))
+        throw UsageError(path + " is writable by others without the sticky bit; chmod go-w it");
+}
+
 bool path_exists(const std::string& path) {
     struct stat st;
     return ::lstat(path.c_str(), &st) == 0;

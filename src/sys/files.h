@@ -30,4 +30,9 @@ std::optional<std::uint64_t> parse_u64(std::string_view text);
 
 bool path_exists(const std::string& path);
 
+// mkdir 0700 (fine if it exists), then refuses anything one user could use against
+// another: a symlink, not a directory, another (non-root) user's, writable by others
+// without the sticky bit. Throws UsageError / SystemError.
+void make_private_dir(const std::string& path);
+
 }  // namespace supervise::sys

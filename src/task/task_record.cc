@@ -57,6 +57,16 @@ std::optional<TaskRecord> parse_task_record(const std::string& text) {
             auto equals = line.find('=');
             if (equals == std::string::npos) return std::nullopt;
             std::string key = line.substr(0, equals), value = line.substr(equals + 1);
+            // Numbers must be numbers to the last character: "2xyz" is a damaged record.
+            auto whole = [&](auto parse) {
+                size_t used = 0;
+                auto number = parse(value, &used);
+                if (value.empty() || used != value.size()) throw std::invalid_argument(key);
+                return number;
+            };
+            auto as_double = [&] { return whole([](const std::string& v, size_t* n) { return std::stod(v, n); }); };
+            auto as_int = [&] { return whole([](const std::string& v, size_t* n) { return std::stoi(v, n); }); };
+            auto as_u64 = [&] { return whole([](const std::string& v, size_t* n) { return std::stoull(v, n); }); };
             if (key == "version") version = value == "1";
             else if (key == "id") r.id = lock::unescape_value(value);
             else if (key == "state") {
@@ -64,19 +74,19 @@ std::optional<TaskRecord> parse_task_record(const std::string& text) {
                 r.finished = value == "finished";
                 state = true;
             } else if (key == "command") r.command = lock::unescape_value(value);
-            else if (key == "started") r.started = std::stod(value);
-            else if (key == "ended") r.ended = std::stod(value);
-            else if (key == "runner_pid") r.runner_pid = std::stoi(value);
-            else if (key == "runner_start_time") r.runner_start_time = std::stoull(value);
+            else if (key == "started") r.started = as_double();
+            else if (key == "ended") r.ended = as_double();
+            else if (key == "runner_pid") r.runner_pid = as_int();
+            else if (key == "runner_start_time") r.runner_start_time = as_u64();
             else if (key == "boot_id") r.boot_id = value;
-            else if (key == "exit_status") r.exit_status = std::stoi(value);
-            else if (key == "ttl") r.ttl_seconds = std::stod(value);
+            else if (key == "exit_status") r.exit_status = as_int();
+            else if (key == "ttl") r.ttl_seconds = as_double();
             else if (key == "cgroup") r.cgroup.path = lock::unescape_value(value);
-            else if (key == "cgroup_id") r.cgroup.id = std::stoull(value);
+            else if (key == "cgroup_id") r.cgroup.id = as_u64();
             else if (key == "driver") r.cgroup.driver = parse_driver_kind(value);
             else if (key == "unit") r.cgroup.unit = lock::unescape_value(value);
             else if (key == "result") r.result_json = lock::unescape_value(value);
-            else if (key == "end") end = true;
+            else if (key == "end") end = value == "1";
         }
     } catch (const std::exception&) {
         return std::nullopt;

@@ -31,18 +31,6 @@ namespace supervise {
 
 namespace {
 
-void make_private_dir(const std::string& path) {
-    if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
-        throw SystemError("create directory", path, errno);
-    struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) throw SystemError("inspect", path, errno);
-    if (S_ISLNK(st.st_mode)) throw UsageError(path + " is a symlink; refusing to follow it");
-    if (!S_ISDIR(st.st_mode)) throw UsageError(path + " is not a directory");
-    if (st.st_uid != ::geteuid() && st.st_uid != 0)
-        throw UsageError(path + " belongs to uid " + std::to_string(st.st_uid) + ", not to you");
-    if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))
-        throw UsageError(path + " is writable by others without the sticky bit; chmod go-w it");
-}
 
 // The task's critical section (start, reset): an exclusive flock on <task>/lock.
 class TaskLock {
@@ -151,7 +139,7 @@ std::string open_task_root(const std::string& state_dir_override) {
     if (!state_dir_override.empty()) {
         root = open_state_dir(state_dir_override) + "/tasks";
     } else if (::geteuid() == 0) {
-        make_private_dir("/var/lib/supervise");
+        sys::make_private_dir("/var/lib/supervise");
         root = "/var/lib/supervise/tasks";
     } else {
         std::string base;
@@ -165,10 +153,10 @@ std::string open_task_root(const std::string& state_dir_override) {
             throw UsageError("neither XDG_STATE_HOME nor HOME is set: give --state-dir DIR for tasks");
         }
         ::mkdir(base.c_str(), 0700);
-        make_private_dir(base + "/supervise");
+        sys::make_private_dir(base + "/supervise");
         root = base + "/supervise/tasks";
     }
-    make_private_dir(root);
+    sys::make_private_dir(root);
     return root;
 }
 
@@ -208,7 +196,7 @@ TaskStore::Started TaskStore::start(const std::string& id, RunSpec spec,
                                     const TaskStartOptions& options) {
     task::validate_task_id(id);
     std::string dir = directory(id);
-    make_private_dir(dir);
+    sys::make_private_dir(dir);
     TaskLock task_lock(dir);
     if (auto current = status(id, options.ttl_seconds)) {
         switch (current->state) {

@@ -13,8 +13,8 @@
 . "$TESTS_DIR/lib.sh"
 
 S=$SUPERVISE
-SUPERVISE_STATE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/supervise-lock-state.XXXXXX")
-export SUPERVISE_STATE_DIR
+LOCK_STATE_DIR=$(mktemp -d "${TMPDIR:-/tmp}/supervise-lock-state.XXXXXX")
+export SUPERVISE_STATE_DIR=$LOCK_STATE_DIR
 
 # The world: which driver runs get, and where cgroup v2 is mounted.
 _doctor=$("$S" doctor --json 2>/dev/null)
@@ -99,7 +99,8 @@ bg_out() { cat "$W/$1.out" 2>/dev/null; }
 
 # until_true SECONDS COMMAND...: polls COMMAND every 20 ms; false when it never succeeded.
 until_true() {
-    local n=$(( $1 * 50 )) i
+    local n i
+    n=$(awk -v s="$1" 'BEGIN { printf "%d", s * 50 }')
     shift
     for ((i = 0; i < n; i++)); do
         "$@" && return 0
@@ -165,7 +166,7 @@ _lock_cleanup() {
         find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
     done
     [ -n "$LOCK_CG_ROOT" ] && find "$LOCK_CG_ROOT" -depth -type d -exec rmdir {} \; 2>/dev/null
-    rm -rf "$SUPERVISE_STATE_DIR"
+    rm -rf "$LOCK_STATE_DIR"
     (exit "$rc")
     _cleanup
 }
