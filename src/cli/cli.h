@@ -21,6 +21,7 @@ struct RunOptions {
     // locks
     std::string lock, slots, exclude_cpus, wait, wait_message, state_dir;
     int conflict_exit_code = 75;
+    bool lock_given = false;  // --lock was on the command line (an empty name is an error)
     bool json = false;
     bool dry_run = false;
     std::vector<std::string> command;

@@ -261,6 +261,7 @@ int main(int argc, char** argv) {
         return kExitFailure;
     }
     global.verbosity = quiet ? -1 : verbose;
+    run.lock_given = app.get_option("--lock")->count() > 0;
     setup_logging(global.verbosity);
     run.command = app.remaining();
     bool separated = !run.command.empty() && run.command.front() == "--";

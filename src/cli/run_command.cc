@@ -161,7 +161,7 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
     spec.on_event = [&](const RunEvent& event) { message(global, event.message); };
 
     std::optional<LockOptions> lock;
-    if (!options.lock.empty()) lock = to_lock_options(options, spec, global);
+    if (options.lock_given) lock = to_lock_options(options, spec, global);
     auto outcome = run_with_lock(std::move(spec), lock, [&](Run& run) {
         spdlog::debug("running pid {} in {} ({} driver)", run.pid(), run.cgroup().path,
                       to_string(run.cgroup().driver));

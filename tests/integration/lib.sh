@@ -272,3 +272,10 @@ skip_if_unenforceable() {
         skip "this world cannot enforce $1: $ERR"
     fi
 }
+
+# tasks_max_for N: what pids.max holds after --tasks N, read from the last run's output. The
+# systemd driver keeps one helper process (the keeper, which holds the scope until supervise
+# has read its accounting) in the scope, so TasksMax is N+1 there: the command still gets N.
+tasks_max_for() {
+    if [[ $(limit unified_dir) == *.scope ]]; then echo $(($1 + 1)); else echo "$1"; fi
+}

@@ -16,6 +16,7 @@ ns() { date +%s%N; }
 
 # Commands inside now: entered, not exited. Supervise pids whose command has not entered.
 inside() { awk '$1 == "enter" { in_[$4] = 1 } $1 == "exit" { delete in_[$4] } END { for (p in in_) print p }' "$LOG"; }
+alive_inside() { local c; for c in $(inside); do ours_alive "$c" && echo "$c"; done; }
 not_entered() {  # SUPERVISE PIDS...
     local p
     for p in "$@"; do
@@ -43,10 +44,10 @@ for ((it = 0; it < ITERATIONS; it++)); do
         sleep "0.0$(( RANDOM % 6 ))"
         what=$(( RANDOM % 3 ))
         # a supervisor or a command: of a run inside (give one a moment to get there)
-        [ $what = 2 ] || until_true 0.2 eval '[ -n "$(inside)" ]'
+        [ $what = 2 ] || until_true 0.5 eval '[ -n "$(alive_inside)" ]'
         case $what in
-        0) kill9 supervisor "$(pick $(for c in $(inside); do awk -v c="$c" '$1 == "enter" && $4 == c { print $5 }' "$LOG"; done))" ;;
-        1) kill9 command "$(pick $(inside))" ;;
+        0) kill9 supervisor "$(pick $(for c in $(alive_inside); do awk -v c="$c" '$1 == "enter" && $4 == c { print $5 }' "$LOG"; done))" ;;
+        1) kill9 command "$(pick $(alive_inside))" ;;
         2) kill9 waiter "$(pick $(not_entered "${pids[@]}"))" ;;
         esac
     done
@@ -57,7 +58,7 @@ done
 note "$ITERATIONS rounds in $(( $(date +%s) - t0 )) s; kills: $(awk '{print $2}' "$KILLS" | sort | uniq -c | tr '\n' ' ')"
 
 # the commands of killed supervisors finish on their own
-until_true 10 eval '[ -z "$(for c in $(inside); do ours_alive "$c" && echo "$c"; done)" ]' ||
+until_true 10 eval '[ -z "$(alive_inside)" ]' ||
     fail "commands still running long after the last round: $(inside)"
 
 # never two inside: each run's interval is [enter, exit], or [enter, the moment just before

@@ -101,14 +101,13 @@ task_json() {
 task_state() { task_json "$1" state; }
 state_is() { [ "$(task_state "$1")" = "$2" ]; }
 
-# runner_of ID: the runner pid in the task's record (remembered for the cleanup checks)
+# runner_of ID: sets RUNNER to the runner pid in the task's record, and remembers it for
+# the cleanup checks (not in $(...): the subshell would forget it).
 RUNNER_PIDS=()
 runner_of() {
-    local pid
-    pid=$(sed -n 's/^runner_pid=//p' "$(record_of "$1")" 2>/dev/null)
-    [ -n "$pid" ] || fail "task $1 has no record naming its runner"
-    RUNNER_PIDS+=("$pid")
-    echo "$pid"
+    RUNNER=$(sed -n 's/^runner_pid=//p' "$(record_of "$1")" 2>/dev/null)
+    [ -n "$RUNNER" ] || fail "task $1 has no record naming its runner"
+    RUNNER_PIDS+=("$RUNNER")
 }
 
 # Edits a key of a record atomically (the way supervise writes them).

@@ -1,0 +1,16 @@
+#!/bin/bash
+# A task started from a terminal that is hung up at once (and whose shell exits) still
+# runs to the end: its runner is in a session of its own.
+. "$TESTS_DIR/task_lib.sh"
+
+cat >"$W/caller.sh" <<CALLER
+"$S" task start s -- sh -c 'sleep 1.5; echo done >"\$0"' "$W/done"
+kill -HUP \$\$
+CALLER
+script -qec "bash $W/caller.sh" /dev/null </dev/null >"$W/script.out" 2>&1
+runner_of s; runner=$RUNNER
+assert_eq running "$(task_state s)" "state after the caller exited"
+ours_alive "$runner" || fail "the runner died with its caller"
+[ "$(ps -o sid= -p "$runner" | tr -d ' ')" != "$(ps -o sid= -p $$ | tr -d ' ')" ] || fail "the runner is in the test's session"
+run task wait s -q;  assert_status 0
+assert_eq done "$(cat "$W/done" 2>/dev/null)" "what the command wrote"
