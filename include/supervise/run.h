@@ -85,6 +85,10 @@ std::string json_quote(const std::string& text);
 // The result as one JSON object (fields documented in supervise(1), JSON RESULT).
 std::string to_json(const RunResult& result);
 
+// Checks a spec without doing anything: bad values (UsageError), a command that is not
+// there or not executable (CommandError 127/126). Run::start does the same first.
+void check_run_spec(const RunSpec& spec);
+
 // What a run would do, without doing it (--dry-run).
 struct RunPlan {
     DriverKind driver;

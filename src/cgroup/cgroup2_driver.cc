@@ -94,7 +94,7 @@ std::unique_ptr<CgroupDriver> make_cgroup2_driver(const Layout& layout, const st
                     "(see 'supervise doctor')");
     if (layout.hybrid() && root.empty())
         throw Error("the cgroup2 driver needs the memory controller on cgroup v2, but this "
-                    "host has it on v1 (use --driver hybrid; see 'supervise doctor')");
+                    "host has it on v1 (use --driver hybrid)");
     return std::make_unique<Cgroup2Driver>(root.empty() ? layout.own_unified_dir() : root);
 }
 

@@ -46,10 +46,11 @@ int doctor_command(const RunOptions& options, bool json) {
                     r.detail.c_str());
         for (const auto& note : r.notes) std::printf("         - %s\n", note.c_str());
     }
+    std::string asked = driver_options.kind == DriverKind::automatic ? "--driver auto" : "--driver " + to_string(driver_options.kind);
     if (!chosen.empty())
-        std::printf("--driver auto picks: %s\n", chosen.c_str());
+        std::printf("%s: runs use %s\n", asked.c_str(), chosen.c_str());
     else
-        std::printf("--driver auto: %s\n", why_not.c_str());
+        std::printf("%s: %s\n", asked.c_str(), why_not.c_str());
     return 0;
 }
 

@@ -29,7 +29,7 @@ Exit status:
 Examples:
   supervise --memory 512M --timeout 10m -- make -j4
   supervise --memory 1G --memory-high 800M --tasks 500 --cpu 150% --log build.log ./build.sh
-  supervise --json --result run.json ./job > job.out
+  supervise --result run.json -- ./job
   supervise --dry-run --memory 2G cmd
   supervise --lock build --slots 2 --memory 4G --timeout 30m -- make -j8
   supervise --lock gpu --slots 4 train.sh          # SUPERVISE_SLOT=0..3 in its environment
@@ -136,9 +136,12 @@ int main(int argc, char** argv) {
             ->type_name("N")->check(CLI::Range(0, 255))->group(group);
     };
     auto add_state_option = [&](CLI::App* to, const std::string& group) {
+        // (SUPERVISE_STATE_DIR is read after parsing: an envname on each of these copies
+        // would let the environment refill a value the command line gave.)
         to->add_option("--state-dir", run.state_dir,
-                       "Lock state here (default /run/supervise, or $XDG_RUNTIME_DIR/supervise)")
-            ->envname("SUPERVISE_STATE_DIR")->type_name("DIR")->group(group);
+                       "Lock and task state here (env SUPERVISE_STATE_DIR; default /run/supervise, "
+                       "or $XDG_RUNTIME_DIR/supervise)")
+            ->type_name("DIR")->group(group);
     };
     add_slot_options(&app, locks);
     add_wait_options(&app, locks);
@@ -198,8 +201,9 @@ int main(int argc, char** argv) {
     add_state_option(kill, options_group);
 
     auto* kill_all = app.add_subcommand(
-        "kill-all", "Kill every supervised run of this user (root: all), cancel queued waiters, wait "
-                    "until all are gone and remove their cgroups and records");
+        "kill-all", "Kill every supervised run you can see (cgroups named run-*/lock-* under the direct "
+                    "drivers' supervise/ directory, scopes in supervise.slice, lock holders), cancel queued "
+                    "waiters, wait until all are gone, remove their cgroups and records");
     add_state_option(kill_all, options_group);
 
     cli::TaskCommandOptions task_options;
@@ -248,8 +252,17 @@ int main(int argc, char** argv) {
     task->add_subcommand("gc", "Remove expired results and their logs")->callback([&task_verb] { task_verb = "gc"; });
     for (auto* sub : task->get_subcommands({})) add_state_option(sub, options_group);
 
+    // Everything after the first "--" is the command, whatever it looks like (even the
+    // name of a subcommand): CLI11 only sees what comes before.
+    int split = argc;
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--") {
+            split = i;
+            break;
+        }
+    }
     try {
-        app.parse(argc, argv);
+        app.parse(split, argv);
     } catch (const CLI::CallForHelp& e) {
         return app.exit(e);
     } catch (const CLI::CallForAllHelp& e) {
@@ -262,10 +275,34 @@ int main(int argc, char** argv) {
     }
     global.verbosity = quiet ? -1 : verbose;
     run.lock_given = app.get_option("--lock")->count() > 0;
+    if (run.state_dir.empty())
+        if (const char* state = std::getenv("SUPERVISE_STATE_DIR")) run.state_dir = state;
+    if (!run.lock_given && app.get_subcommands().empty()) {
+        for (const char* option : {"--slots", "--exclude-cpus", "--wait", "--message", "--conflict-exit-code"}) {
+            if (app.get_option(option)->count() > 0) {
+                cli::error_message(std::string(option) + " goes with --lock NAME");
+                return kExitFailure;
+            }
+        }
+    }
     setup_logging(global.verbosity);
     run.command = app.remaining();
-    bool separated = !run.command.empty() && run.command.front() == "--";
-    if (separated) run.command.erase(run.command.begin());
+    bool separated = split < argc && run.command.empty();
+    if (split < argc) {
+        // "supervise make -- x": the command began before "--", which is then its argument
+        if (!run.command.empty()) run.command.emplace_back("--");
+        run.command.insert(run.command.end(), argv + split + 1, argv + argc);
+    }
+    // Only a run (and task start/run) takes a COMMAND: anything else left over is a mistake.
+    for (auto* sub : {doctor, lock, unlock, check, list, kill, kill_all}) {
+        std::vector<std::string> extra = sub->remaining();
+        if (*sub && extra.empty() && !run.command.empty()) extra = run.command;
+        if (*sub && !extra.empty()) {
+            cli::error_message("'" + sub->get_name() + "' takes no argument '" + extra.front() +
+                               "' (see 'supervise " + sub->get_name() + " --help')");
+            return kExitFailure;
+        }
+    }
     if (!separated && !run.command.empty() && run.command.front().size() > 1 &&
         run.command.front()[0] == '-') {
         cli::error_message("unknown option '" + run.command.front() +

@@ -71,6 +71,8 @@ std::optional<OwnerRecord> recover_from_tree(const PoolPaths& paths, int slot) {
             auto pids = view.processes();
             record.pid = pids.empty() ? 1 : pids.front();
             record.command = "(unknown: recovered from the cgroup tree)";
+            struct stat st;  // the cgroup was made when the run started
+            if (::stat(view.unified.c_str(), &st) == 0) record.started = static_cast<double>(st.st_mtime);
             if (parent.driver != "systemd") record.dirs.push_back(view.unified);
             return record;
         }

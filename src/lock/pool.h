@@ -5,10 +5,10 @@
 //       name        the lock's real name (guards against encoding collisions)
 //       slots       the slot count last asked for
 //       lock        flock'ed for the critical section (milliseconds, never while waiting)
-//       seq         ticket counter
 //       slot-<N>    owner record of slot N
 //       parents     cgroup directories runs of this pool were created in (for repairs)
 //       queue/<seq>-<pid>   waiter tickets, each flock'ed by its live waiter
+//       queue/.seq  ticket counter (in queue/, so bumping it wakes no head waiter)
 
 #include <functional>
 #include <map>

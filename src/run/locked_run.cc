@@ -10,6 +10,7 @@ LockedRunOutcome run_with_lock(RunSpec spec, const std::optional<LockOptions>& l
     std::optional<SlotGrant> grant;
     double waited = 0;
     if (lock) {
+        check_run_spec(spec);  // a typo fails at once, not after waiting in the queue
         auto acquired = acquire_slot(*lock);
         outcome.lock = acquired.outcome;
         if (acquired.outcome != AcquireOutcome::acquired) return outcome;

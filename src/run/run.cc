@@ -400,6 +400,11 @@ int RunResult::exit_status() const {
     return exit_code.value_or(kExitFailure);
 }
 
+void check_run_spec(const RunSpec& spec) {
+    validate(spec);
+    run::resolve_executable(spec.argv[0], run::build_environment(spec.setenv), spec.chdir);
+}
+
 RunPlan plan_run(const RunSpec& spec) {
     validate(spec);
     auto environment = run::build_environment(spec.setenv);

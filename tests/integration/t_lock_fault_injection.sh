@@ -7,7 +7,7 @@
 . "$TESTS_DIR/lock_lib.sh"
 
 ITERATIONS=${LOCK_FAULT_ITERATIONS:-60}
-K=4
+K=5
 LOG=$W/log       # enter|exit <ns> <slot> <command pid> <supervise pid>
 KILLS=$W/kills   # <ns just before the kill> <what> <pid>
 : >"$LOG"; : >"$KILLS"
@@ -37,7 +37,7 @@ t0=$(date +%s)
 for ((it = 0; it < ITERATIONS; it++)); do
     pids=()
     for ((k = 0; k < K; k++)); do
-        sv_bg "r$it-$k" --lock f -- sh -c "$BODY" "$LOG" "0.0$(( RANDOM % 4 + 1 ))"
+        sv_bg "r$it-$k" --lock f -- sh -c "$BODY" "$LOG" "0.0$(( RANDOM % 5 + 2 ))"
         pids+=("${BG_PID[r$it-$k]}")
     done
     for ((v = RANDOM % 3; v > 0; v--)); do

@@ -11,7 +11,7 @@ sv_bg quiet task wait m -q
 sv_bg custom task wait m -m 'hold on'
 sleep 1
 assert_eq "" "$(bg_err plain)" "stderr of wait after 1 s"
-sleep 1.8
+until_true 5 eval '[ -n "$(bg_err plain)" ] && [ -n "$(bg_err custom)" ]' || fail "no wait message after 6 s"
 assert_match "$(bg_err plain)" "^supervise: waiting for task m \(pid $runner, running [0-9.]+s\)$" "wait message"
 assert_eq "supervise: hold on" "$(bg_err custom)" "wait -m message"
 assert_eq "" "$(bg_err quiet)" "stderr of wait -q"
