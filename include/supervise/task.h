@@ -34,6 +34,7 @@ struct TaskRecord {
     std::optional<int> exit_status;  // shell convention (128+N, 124, ...)
     std::string result_json;         // the run's JSON result, when finished
     CgroupIdentity cgroup;           // empty until the command sits in its cgroup
+    std::vector<std::string> dirs;   // the cgroup's directories supervise created (v1 too)
     pid_t runner_pid = 0;
     std::uint64_t runner_start_time = 0;
     std::string boot_id;

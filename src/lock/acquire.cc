@@ -176,7 +176,9 @@ AcquireResult acquire_slot(const LockOptions& options) {
         bool changed = false;
         inotify.watch(grant->ticket_path, IN_MODIFY | IN_ATTRIB);
         if (ahead < options.slots) {
-            inotify.watch(paths.dir, IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_CLOSE_WRITE);
+            // Records appear by rename and go by unlink. Not IN_CLOSE_WRITE: every open of
+            // the pool's lock file (ours included) would wake us.
+            inotify.watch(paths.dir, IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
             for (const auto& [slot, holder] : state.holders) {
                 if (holder.kind == OwnerRecord::Kind::run) {
                     try {

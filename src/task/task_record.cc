@@ -42,6 +42,7 @@ std::string serialize(const TaskRecord& r) {
             << "cgroup_id=" << r.cgroup.id << "\n"
             << "driver=" << to_string(r.cgroup.driver) << "\n"
             << "unit=" << escape_value(r.cgroup.unit) << "\n";
+    for (const auto& dir : r.dirs) out << "dir=" << escape_value(dir) << "\n";
     if (!r.result_json.empty()) out << "result=" << escape_value(r.result_json) << "\n";
     out << "end=1\n";
     return out.str();
@@ -86,6 +87,7 @@ std::optional<TaskRecord> parse_task_record(const std::string& text) {
             else if (key == "driver") r.cgroup.driver = parse_driver_kind(value);
             else if (key == "unit") r.cgroup.unit = lock::unescape_value(value);
             else if (key == "result") r.result_json = lock::unescape_value(value);
+            else if (key == "dir") r.dirs.push_back(lock::unescape_value(value));
             else if (key == "end") end = value == "1";
         }
     } catch (const std::exception&) {

@@ -105,6 +105,7 @@ sys::UniqueFd open_pidfd(pid_t pid) { return sys::UniqueFd(static_cast<int>(::sy
         };
         spec.on_placed = [&](const RunCgroup& cgroup, pid_t) {
             record.cgroup = cgroup.identity();
+            record.dirs = cgroup.owned_directories();
             write_record(dir, record);
         };
         try {
@@ -170,7 +171,15 @@ std::optional<TaskStatus> TaskStore::status(const std::string& id, std::optional
     task::validate_task_id(id);
     auto record = read_record(directory(id));
     if (!record) return std::nullopt;
-    return task::judge(*record, ttl, task::unix_now());
+    auto status = task::judge(*record, ttl, task::unix_now());
+    // A lost run's supervisor never removed its (now empty) cgroup: whoever notices does.
+    // rmdir refuses a cgroup that still has processes.
+    if (status.state == TaskState::lost)
+        for (auto dir = record->dirs.rbegin(); dir != record->dirs.rend(); ++dir) {
+            ::rmdir(dir->c_str());
+            ::rmdir(dir->substr(0, dir->rfind('/')).c_str());  // the "supervise" parent, if unused
+        }
+    return status;
 }
 
 std::vector<TaskStatus> TaskStore::list() const {
@@ -359,10 +368,18 @@ bool TaskStore::reset(const std::string& id) {
             view.wait_until_empty(std::chrono::seconds(10));
         }
         if (runner) {
-            ::syscall(SYS_pidfd_send_signal, runner.get(), SIGKILL, nullptr, 0);
+            // The runner notices its command's end, removes the cgroup and records a result:
+            // let it finish that (bounded) before it is forced.
             sys::Epoll epoll;
             epoll.add(runner.get(), 0);
-            epoll.wait(10000);
+            if (epoll.wait(5000).empty()) {
+                ::syscall(SYS_pidfd_send_signal, runner.get(), SIGKILL, nullptr, 0);
+                epoll.wait(5000);
+            }
+        }
+        for (auto d = current->record.dirs.rbegin(); d != current->record.dirs.rend(); ++d) {
+            ::rmdir(d->c_str());
+            ::rmdir(d->substr(0, d->rfind('/')).c_str());
         }
     }
     remove_tree(dir);
