@@ -2,7 +2,8 @@
  *
  *   benchtool alt N CMD... [::: CMD...]...   run the commands alternately, N rounds; one line
  *                                             per run: "<index> <wall ns> <cpu ns>" (cpu: the
- *                                             child and everything it waited for, from wait4)
+ *                                             child and everything it waited for, from wait4;
+ *                                             the commands' stdout goes to /dev/null)
  *   benchtool tree N READY                    become a tree of N processes (this one and N-1
  *                                             forked children that sleep), then create READY
  *                                             and sleep until killed
@@ -37,13 +38,16 @@ static int alternate(int rounds, int argc, char **argv) {
             if (ncmds == 16) return 2;
             cmds[ncmds++] = argv + i + 1;
         }
+    posix_spawn_file_actions_t quiet;  /* the commands' stdout must not mix with ours */
+    posix_spawn_file_actions_init(&quiet);
+    posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
     for (int r = 0; r < rounds; r++)
         for (int c = 0; c < ncmds; c++) {
             pid_t pid;
             int status;
             struct rusage ru;
             long long start = now_ns();
-            if (posix_spawnp(&pid, cmds[c][0], NULL, NULL, cmds[c], environ) != 0) {
+            if (posix_spawnp(&pid, cmds[c][0], &quiet, NULL, cmds[c], environ) != 0) {
                 perror(cmds[c][0]);
                 return 1;
             }

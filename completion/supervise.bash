@@ -40,7 +40,7 @@ _supervise()
     local cur prev words cword split
     _init_completion -s || return
 
-    local subcommands="doctor lock unlock check list kill kill-all"
+    local subcommands="doctor lock unlock check list kill kill-all task"
     local value_options="--memory --memory-high --swap --memory-warn --tasks --cpu --timeout
         --kill-after -C --chdir -E --setenv --log --result --lock --slots --exclude-cpus
         --wait -m --message --conflict-exit-code --state-dir --driver --cgroup-root"
@@ -125,6 +125,7 @@ _supervise()
         list) options="-h --help --json --csv --state-dir" ;;
         kill) options="-h --help --signal --state-dir" ;;
         kill-all) options="-h --help --state-dir" ;;
+        task) options="-h --help --state-dir" ;;
     esac
 
     if [[ $cur == -* ]]; then
@@ -136,6 +137,11 @@ _supervise()
     case $subcommand in
         "")
             COMPREPLY=($(compgen -W "$subcommands" -- "$cur") $(compgen -c -- "$cur"))
+            ;;
+        task)
+            # Only the verb for now; see 'supervise task VERB --help' for the rest.
+            ((cword == i + 1)) &&
+                COMPREPLY=($(compgen -W "start run wait status log kill reset list gc" -- "$cur"))
             ;;
         lock | unlock | check | list | kill)
             # One NAME: offer lock names until it is given.

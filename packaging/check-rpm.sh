@@ -113,8 +113,8 @@ if command -v rpmlint >/dev/null; then
     # Fedora's rpmlint settings; supervise.rpmlintrc filters the intended findings (with reasons).
     rpmlint -c "$top/packaging/rpm/rpmlint-fedora.toml" -r "$top/packaging/rpm/supervise.rpmlintrc" "$rpm_file" "$spec" >"$rpmlint_out" 2>&1 || true
     cat "$rpmlint_out" >&2
-    rpmlint_note=$(grep -E '[0-9]+ packages and [0-9]+ specfiles checked' "$rpmlint_out" | tail -1)
-    rpmlint_note="rpmlint: ${rpmlint_note:-see $rpmlint_out}"
+    rpmlint_note=$(grep -oE '[0-9]+ errors, [0-9]+ warnings' "$rpmlint_out" | tail -1)
+    rpmlint_note="rpmlint ${rpmlint_note:-output in $rpmlint_out}"
 fi
 
 summary "ok: built ${rpm_file##*/} ($(wc -l <<<"$files") files), file list and scriptlets as expected," \

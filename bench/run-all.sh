@@ -1,0 +1,45 @@
+#!/bin/bash
+# The benchmark suite, on demand (not part of tests/run-all.sh): supervise against flock(1),
+# bare exec and systemd-run --scope, side by side in one run, then one table.
+#
+# Usage: bench/run-all.sh [--quick] [--wait-load] [--json FILE]
+#   --quick       small counts (development; the numbers mean little)
+#   --wait-load   first wait (up to 15 min, checking every 30 s) for a 1-minute load
+#                 average below 0.7; runs anyway after that, and says so
+#   --json FILE   also write the raw results
+# Environment: BUILD (default build-bench beside bench/, configured and built here when
+# missing), SDBOX (default /work/shared/env/sdbox: the systemd container for the systemd
+# driver). Needs root (cgroups), python3, flock, gcc. See bench/README.md for the method.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+BUILD=${BUILD:-$top/build-bench}
+args=() wait_load=0
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --wait-load) wait_load=1 ;;
+        --quick) args+=(--quick) ;;
+        --json) args+=(--json "$2"); shift ;;
+        *) echo "usage: bench/run-all.sh [--quick] [--wait-load] [--json FILE]" >&2; exit 2 ;;
+    esac
+    shift
+done
+[ "$(id -u)" = 0 ] || { echo "bench/run-all.sh: needs root (it creates cgroups)" >&2; exit 2; }
+
+if [ ! -x "$BUILD/supervise" ]; then
+    cmake -S "$top" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSUPERVISE_TESTS=OFF >/dev/null
+    cmake --build "$BUILD" -j"$(nproc)" >/dev/null
+fi
+gcc -O2 -Wall -Wextra -o "$BUILD/benchtool" "$here/benchtool.c"
+
+if [ "$wait_load" = 1 ]; then
+    for ((i = 0; i <= 30; i++)); do
+        load=$(cut -d' ' -f1 /proc/loadavg)
+        awk -v l="$load" 'BEGIN { exit !(l < 0.7) }' && break
+        [ "$i" = 30 ] && { echo "bench: load average still $load after 15 minutes; running anyway" >&2; break; }
+        echo "bench: load average $load, waiting for < 0.7" >&2
+        sleep 30
+    done
+fi
+export SUPERVISE=$BUILD/supervise BENCHTOOL=$BUILD/benchtool
+exec python3 "$here/bench.py" all "${args[@]}"

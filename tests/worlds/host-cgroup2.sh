@@ -1,0 +1,28 @@
+#!/bin/bash
+# World (b'), the cgroup2 driver on this host's own cgroup v2 hierarchy. Where User-Mode
+# Linux cannot boot (uml-cgroup2.sh skips), this still runs the cgroup2 driver for real:
+# mkdir, clone3(CLONE_INTO_CGROUP), cgroup.events, cgroup.kill, cgroup.freeze, cpu.stat,
+# removal. On a hybrid host the unified hierarchy has no controllers, so every limit test
+# is refused with "cannot enforce" and skips loudly; on a pure v2 host it has them all.
+# Runs under a private cgroup root, which it creates and removes.
+. "$(dirname "$(readlink -f "$0")")/common.sh"
+
+EXPECT_DRIVER=cgroup2
+unified=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+[ -n "$unified" ] || world_skip "no cgroup2 hierarchy is mounted"
+self=$(awk -F: '$1 == "0" {print $3}' /proc/self/cgroup)
+root="$unified${self%/}/sv-world-cgroup2-$$"
+mkdir "$root" || world_skip "cannot create $root (no delegated cgroup2 subtree here)"
+cleanup() {
+    [ -d "$root" ] && find "$root" -depth -type d -exec rmdir {} \; 2>/dev/null
+    true
+}
+trap cleanup EXIT
+say "cgroup root $root (controllers: $(cat "$root/cgroup.controllers" 2>/dev/null | tr -d '\n' || true))"
+set +e
+env SUPERVISE_EXPECT_DRIVER=cgroup2 SUPERVISE_DRIVER=cgroup2 SUPERVISE_CGROUP_ROOT="$root" \
+    SUPERVISE_WORLD_NOTE="cgroup2 driver on the host's unified hierarchy" \
+    timeout "$WORLD_TIMEOUT" $(inner_ctest)
+rc=$?
+set -e
+finish "$rc"
