@@ -216,8 +216,8 @@ def throughput(clients, runs, slots):
     wd = Workdir()
     result = {}
     try:
-        # The pool exists before the clients start: concurrent first use of a lock is a
-        # separate (known) problem, not throughput.
+        # Steady state: the pool exists before the clients start (its creation is a
+        # one-time cost, and was racy before fdff928's unique temp names).
         subprocess.run([SUPERVISE, "--lock", "tp", "--slots", str(slots), "--", "true"], env=wd.env, check=True)
         for tool in ("supervise", "flock"):
             start = time.perf_counter_ns()
@@ -295,21 +295,34 @@ def vm_hwm_kib(pid):
     return 0
 
 
+def proc_field(path, name):
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.startswith(name):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def footprint(samples=5):
     wd = Workdir()
     result = {}
     try:
         for tool, argv in (("supervise", [SUPERVISE, "--lock", "x", "--memory", "1G", "--", "sleep", "0.4"]),
                            ("flock", ["flock", os.path.join(wd.path, "f.lock"), "sleep", "0.4"])):
-            peaks = []
+            peaks, anon, pss = [], [], []
             for _ in range(samples):
                 p = subprocess.Popen(argv, env=wd.env)
                 time.sleep(0.25)  # the command runs now; supervise is waiting for it
                 peak = vm_hwm_kib(p.pid)
+                anon.append(proc_field("/proc/%d/status" % p.pid, "RssAnon:"))
+                pss.append(proc_field("/proc/%d/smaps_rollup" % p.pid, "Pss:"))
                 _, _, ru = os.wait4(p.pid, 0)
                 p.returncode = 0
                 peaks.append(max(peak, 0))
-            result[tool] = {"vm_hwm_kib": max(peaks)}
+            result[tool] = {"vm_hwm_kib": max(peaks), "rss_anon_kib": max(anon), "pss_kib": max(pss)}
     finally:
         wd.close()
     return result
@@ -349,20 +362,20 @@ def table(r):
     add = rows.append
     add("supervise benchmark: %s" % r["machine"])
     add("")
-    add("1. overhead (alternating runs; median / p95 wall ms; ratio of medians)")
-    add("   %-44s %9s %9s %8s %8s" % ("", "median", "p95", "cpu", "ratio"))
+    add("1. overhead (alternating runs; wall ms median / p95; cpu ms median; ratio of medians)")
+    add("   %-22s %-12s %6s %9s %9s %7s %9s %9s" % ("driver", "tool", "runs", "median", "p95", "cpu", "/flock", "/sd-run"))
     for label, res, base in r["overhead"]:
         if "error" in res:
-            add("   %-44s not measurable here: %s" % (label, res["error"]))
+            add("   %-22s not measurable here: %s" % (label, res["error"]))
             continue
         for tool, row in res.items():
-            add("   %-44s %9.2f %9.2f %8.2f %8s" % (label + ": " + tool + " (%d)" % row["runs"], row["median_ms"],
-                                                    row["p95_ms"], row["cpu_ms"],
-                                                    ratio(row["median_ms"], res[base]["median_ms"]) if tool != base else ""))
+            vs = lambda other: ratio(row["median_ms"], res[other]["median_ms"]) if other in res and tool in ("supervise", "systemd-run") and other != tool else ""
+            add("   %-22s %-12s %6d %9.2f %9.2f %7.2f %9s %9s" % (label, tool, row["runs"], row["median_ms"], row["p95_ms"],
+                                                            row["cpu_ms"], vs("flock"), vs("systemd-run")))
         if "supervise" in res and "true" in res:
             net_s = res["supervise"]["median_ms"] - res["true"]["median_ms"]
             net_b = res[base]["median_ms"] - res["true"]["median_ms"]
-            add("   %-44s %9.2f vs %.2f ms over bare true: %s" % (label + ": net cost", net_s, net_b, ratio(net_s, net_b)))
+            add("   %-22s net cost over bare true: supervise %.2f ms, %s %.2f ms: %s" % (label, net_s, base, net_b, ratio(net_s, net_b)))
     h = r["handoff"]
     add("")
     add("2. handoff latency (holder's command ends -> next waiter's command starts; %s)" % h.get("source"))
@@ -382,7 +395,7 @@ def table(r):
         ratio(last["supervise"]["cpu_per_handoff_ms"], first["supervise"]["cpu_per_handoff_ms"])))
     add("")
     add("4. contended throughput (%s)" % r["throughput_desc"])
-    add("   %-8s %12s %12s %12s %12s %8s" % ("slots", "sv runs/s", "fl runs/s", "sv cpu/run", "fl cpu/run", "ratio"))
+    add("   %-8s %12s %12s %12s %12s %8s" % ("slots", "sv runs/s", "fl runs/s", "sv cpu/run", "fl cpu/run", "sv/fl time"))
     for slots, res in r["throughput"]:
         add("   %-8d %12.1f %12.1f %12.2f %12.2f %8s" % (slots, res["supervise"]["runs_per_s"], res["flock"]["runs_per_s"],
                                                      res["supervise"]["cpu_ms_per_run"], res["flock"]["cpu_ms_per_run"],
@@ -397,17 +410,20 @@ def table(r):
             res["kill_all_ms"], res["exit"], res["cgroups_left"]))
     f = r["footprint"]
     add("")
-    add("6. footprint (peak RSS, VmHWM while the command runs)")
-    add("   supervise %6d KiB   flock %6d KiB   ratio %s" % (f["supervise"]["vm_hwm_kib"], f["flock"]["vm_hwm_kib"],
-        ratio(f["supervise"]["vm_hwm_kib"], f["flock"]["vm_hwm_kib"])))
+    add("6. footprint while the command runs (peak RSS = VmHWM; of it anonymous = RssAnon; PSS)")
+    for tool in ("supervise", "flock"):
+        add("   %-10s peak RSS %6d KiB   anonymous %6d KiB   PSS %6d KiB" % (tool, f[tool]["vm_hwm_kib"], f[tool]["rss_anon_kib"], f[tool]["pss_kib"]))
+    add("   ratio      peak RSS %s" % ratio(f["supervise"]["vm_hwm_kib"], f["flock"]["vm_hwm_kib"]))
     return "\n".join(rows)
 
 
 def machine():
     model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     layout = subprocess.run([SUPERVISE, "doctor"], capture_output=True, text=True).stdout.splitlines()
-    return "%d CPUs (%s), kernel %s, %s, load %s" % (os.cpu_count(), model, os.uname().release,
-                                                     layout[0] if layout else "?", open("/proc/loadavg").read().split()[0])
+    rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
+    return "%d CPUs (%s), kernel %s, %s, load %s, source %s" % (
+        os.cpu_count(), model, os.uname().release, layout[0] if layout else "?",
+        open("/proc/loadavg").read().split()[0], rev or "?")
 
 
 def run_all(quick):

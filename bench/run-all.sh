@@ -7,8 +7,8 @@
 #   --wait-load   first wait (up to 15 min, checking every 30 s) for a 1-minute load
 #                 average below 0.7; runs anyway after that, and says so
 #   --json FILE   also write the raw results
-# Environment: BUILD (default build-bench beside bench/, configured and built here when
-# missing), SDBOX (default /work/shared/env/sdbox: the systemd container for the systemd
+# Environment: BUILD (default build-bench beside bench/; configured when missing, and
+# always brought up to date: Release, no tests), SDBOX (default /work/shared/env/sdbox: the systemd container for the systemd
 # driver). Needs root (cgroups), python3, flock, gcc. See bench/README.md for the method.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -26,10 +26,10 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || { echo "bench/run-all.sh: needs root (it creates cgroups)" >&2; exit 2; }
 
-if [ ! -x "$BUILD/supervise" ]; then
+# Always measure the tree as it is now (an incremental build is quick).
+[ -f "$BUILD/CMakeCache.txt" ] ||
     cmake -S "$top" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSUPERVISE_TESTS=OFF >/dev/null
-    cmake --build "$BUILD" -j"$(nproc)" >/dev/null
-fi
+cmake --build "$BUILD" -j"$(nproc)" >/dev/null
 gcc -O2 -Wall -Wextra -o "$BUILD/benchtool" "$here/benchtool.c"
 
 if [ "$wait_load" = 1 ]; then

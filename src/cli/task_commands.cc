@@ -1,11 +1,13 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <sstream>
 
 #include "cli/cli.h"
 #include "supervise/error.h"
 #include "supervise/parse.h"
 #include "supervise/task.h"
+#include "sys/files.h"
 
 namespace supervise::cli {
 
@@ -115,6 +117,14 @@ int wait_task(const TaskStore& store, const std::string& id, std::optional<std::
         message(global, "task " + id + " still running after " +
                             format_duration(std::chrono::duration<double>(*timeout).count()));
         return kExitTimeout;
+    }
+    // A task that failed before its command ran (a limit this world cannot enforce, a
+    // command not found) has only its runner's words, in the log: say them here too.
+    if (done->state == TaskState::failed && done->record.result_json.empty()) {
+        std::istringstream log(sys::try_read_file(store.log_path(id)).value_or(""));
+        std::string line;
+        while (std::getline(log, line))
+            if (line.rfind("supervise: ", 0) == 0) std::fprintf(stderr, "%s\n", line.c_str());
     }
     return exit_for(*done, global);
 }

@@ -4,6 +4,7 @@
 . "$TESTS_DIR/lib.sh"
 
 run --memory 50M --json -- perl -e '$x = q(x) x (200*1024*1024); print qq(allocated\n)'
+skip_if_unenforceable --memory
 assert_status 137
 assert_not_contains "$OUT" allocated "command output"
 line=$(grep '^supervise: ' "$W/err")

@@ -9,6 +9,7 @@ cg=$(json cgroup)
 assert_contains "$ERR" "$(json driver)" "-v output"
 assert_contains "$ERR" "${cg##*/}" "-v output"
 run -q --memory 100M --memory-warn 1 -- sh -c 'echo to-stderr >&2; sleep 1'
+skip_if_unenforceable --memory
 assert_status 0
 assert_eq "to-stderr" "$ERR" "stderr with -q"
 no_leftovers

@@ -4,6 +4,7 @@
 . "$TESTS_DIR/task_lib.sh"
 
 run task run oom --memory 50M -- perl -e '$x = q(x) x (200*1024*1024); print qq(allocated\n)'
+skip_if_unenforceable --memory
 skip_if_unenforceable memory
 assert_status 137
 runner_of oom
