@@ -36,11 +36,11 @@ struct Limits {
 // (v2) hierarchy, its id (the kernfs inode number, never reused within a boot) and the boot
 // it belongs to. Lock owner records and task records store exactly this.
 struct CgroupIdentity {
-    std::string path;     // absolute, e.g. /sys/fs/cgroup/unified/supervise/run-42-1a2b
-    std::uint64_t id = 0; // inode number of that directory
-    std::string boot_id;  // /proc/sys/kernel/random/boot_id
+    std::string path;      // absolute, e.g. /sys/fs/cgroup/unified/supervise/run-42-1a2b
+    std::uint64_t id = 0;  // inode number of that directory
+    std::string boot_id;   // /proc/sys/kernel/random/boot_id
     DriverKind driver = DriverKind::automatic;
-    std::string unit;     // systemd scope name, empty for the direct drivers
+    std::string unit;  // systemd scope name, empty for the direct drivers
 };
 
 // Accounting of a run's cgroup. Unknown values are unset rather than zero.
@@ -55,7 +55,7 @@ struct CgroupStats {
 // One run's cgroup (or scope). Destroying it removes the cgroup if it is still there;
 // call remove() to see errors.
 class RunCgroup {
-public:
+  public:
     virtual ~RunCgroup() = default;
 
     // Where the driver wants the child cloned into (CLONE_INTO_CGROUP), or -1 when the
@@ -88,7 +88,7 @@ public:
 
 // Creates run cgroups in one cgroup world.
 class CgroupDriver {
-public:
+  public:
     virtual ~CgroupDriver() = default;
     virtual DriverKind kind() const = 0;
     // Creates an empty cgroup for a run called name, with limits applied. Throws
@@ -113,8 +113,8 @@ std::unique_ptr<CgroupDriver> make_driver(const DriverOptions& options);
 struct DriverReport {
     DriverKind kind;
     bool usable = false;
-    std::string detail;                // where runs go, or why not
-    std::vector<std::string> notes;    // controllers found, limits that cannot be enforced
+    std::string detail;              // where runs go, or why not
+    std::vector<std::string> notes;  // controllers found, limits that cannot be enforced
 };
 std::vector<DriverReport> probe_drivers(const DriverOptions& options);
 

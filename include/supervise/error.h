@@ -15,30 +15,30 @@ inline constexpr int kExitNotFound = 127;
 
 // Base of every error; carries the exit status the CLI ends with.
 class Error : public std::runtime_error {
-public:
+  public:
     explicit Error(const std::string& message, int exit_status = kExitFailure)
         : std::runtime_error(message), exit_status_(exit_status) {}
     int exit_status() const { return exit_status_; }
 
-private:
+  private:
     int exit_status_;
 };
 
 // Bad input from the caller: an option value, a spec that contradicts itself.
 class UsageError : public Error {
-public:
+  public:
     explicit UsageError(const std::string& message) : Error(message, kExitFailure) {}
 };
 
 // A failed system call. what() reads "cannot <action> <path>: <strerror> (<hint>)".
 class SystemError : public Error {
-public:
+  public:
     SystemError(std::string action, std::string path, int error_number, std::string hint = {});
     const std::string& action() const { return action_; }
     const std::string& path() const { return path_; }
     int error_number() const { return error_number_; }
 
-private:
+  private:
     std::string action_;
     std::string path_;
     int error_number_;
@@ -46,7 +46,7 @@ private:
 
 // The command could not be started: not found (127) or not executable (126).
 class CommandError : public Error {
-public:
+  public:
     CommandError(const std::string& message, int exit_status) : Error(message, exit_status) {}
 };
 

@@ -33,14 +33,14 @@ struct OwnerRecord {
     enum class Kind { run, process };
     Kind kind = Kind::run;
     int slot = 0;
-    CgroupIdentity cgroup;           // run: the run's cgroup
-    std::vector<std::string> dirs;   // run: every directory of the cgroup (v1 ones too)
-    pid_t pid = 0;                   // run: the command's main pid; process: the owner
-    std::uint64_t start_time = 0;    // process: /proc/PID/stat start time (clock ticks)
+    CgroupIdentity cgroup;          // run: the run's cgroup
+    std::vector<std::string> dirs;  // run: every directory of the cgroup (v1 ones too)
+    pid_t pid = 0;                  // run: the command's main pid; process: the owner
+    std::uint64_t start_time = 0;   // process: /proc/PID/stat start time (clock ticks)
     std::string boot_id;
     pid_t supervisor_pid = 0;
     std::string command;
-    double started = 0;              // unix time
+    double started = 0;  // unix time
 };
 
 struct Waiter {
@@ -58,12 +58,12 @@ struct PoolStatus {
 };
 
 struct LockOptions {
-    std::string name;         // already expanded and validated
+    std::string name;  // already expanded and validated
     unsigned slots = 1;
     // Longest wait; unset = forever, zero = try once.
     std::optional<std::chrono::milliseconds> wait;
-    std::string state_dir;    // from open_state_dir()
-    std::string command;      // what the waiter will run, for `list` and wait messages
+    std::string state_dir;  // from open_state_dir()
+    std::string command;    // what the waiter will run, for `list` and wait messages
     // Progress for the user: called after 1 s of waiting, then whenever the position or
     // the holder changes. Empty when the wait is over.
     std::function<void(const std::string&)> on_wait_message;
@@ -78,7 +78,7 @@ enum class AcquireOutcome { acquired, timed_out, cancelled };
 // calls commit_run() (or commit_process()), which writes the owner record and lets other
 // acquirers see it.
 class SlotGrant {
-public:
+  public:
     SlotGrant(SlotGrant&&) noexcept;
     SlotGrant& operator=(SlotGrant&&) noexcept;
     ~SlotGrant();
@@ -95,7 +95,7 @@ public:
     class Impl;
     explicit SlotGrant(std::unique_ptr<Impl> impl);
 
-private:
+  private:
     std::unique_ptr<Impl> impl_;
 };
 
@@ -128,9 +128,9 @@ std::vector<PoolStatus> list_pools(const std::string& state_dir,
 std::optional<unsigned> kill_pool(const std::string& state_dir, const std::string& name, int sig);
 
 struct KillAllReport {
-    unsigned runs = 0;        // cgroups killed and removed
-    unsigned processes = 0;   // foreground owners killed
-    unsigned waiters = 0;     // queued waiters cancelled
+    unsigned runs = 0;       // cgroups killed and removed
+    unsigned processes = 0;  // foreground owners killed
+    unsigned waiters = 0;    // queued waiters cancelled
     std::vector<std::string> failures;
 };
 // Kills every supervised cgroup this user owns (lock holders or not), cancels waiters,

@@ -99,7 +99,7 @@ struct RunPlan {
 RunPlan plan_run(const RunSpec& spec);
 
 class Run {
-public:
+  public:
     // Validates the spec, creates the cgroup, starts the command inside it. Throws
     // UsageError, CommandError (126/127) or SystemError; nothing is left behind then.
     static Run start(RunSpec spec);
@@ -121,7 +121,7 @@ public:
 
     class Impl;
 
-private:
+  private:
     explicit Run(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
 };

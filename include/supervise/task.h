@@ -56,7 +56,7 @@ struct TaskStartOptions {
 };
 
 class TaskStore {
-public:
+  public:
     explicit TaskStore(std::string root) : root_(std::move(root)) {}
     const std::string& root() const { return root_; }
 
@@ -79,10 +79,10 @@ public:
     // Blocks until the task is no longer running (event driven: inotify on the record, the
     // cgroup's cgroup.events, the runner's pidfd). Nothing on timeout. on_wait is called
     // once the wait has lasted `quiet_for` (and not again).
-    std::optional<TaskStatus> wait(const std::string& id,
-                                   std::optional<std::chrono::milliseconds> timeout,
-                                   const std::function<void(const TaskStatus&)>& on_wait = {},
-                                   std::chrono::milliseconds quiet_for = std::chrono::seconds(2)) const;
+    std::optional<TaskStatus> wait(
+        const std::string& id, std::optional<std::chrono::milliseconds> timeout,
+        const std::function<void(const TaskStatus&)>& on_wait = {},
+        std::chrono::milliseconds quiet_for = std::chrono::seconds(2)) const;
 
     std::string log_path(const std::string& id) const;
     // Writes the log to fd; with follow, keeps writing until the task is no longer running.
@@ -96,7 +96,7 @@ public:
     // Removes expired results and their logs; returns the ids removed.
     std::vector<std::string> gc();
 
-private:
+  private:
     std::string directory(const std::string& id) const;
     std::string root_;
 };

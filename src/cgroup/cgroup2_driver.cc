@@ -40,7 +40,7 @@ std::string cpu_max(double percent) {
 }
 
 class Cgroup2Driver : public CgroupDriver {
-public:
+  public:
     explicit Cgroup2Driver(std::string base) : base_(std::move(base)) {}
     DriverKind kind() const override { return DriverKind::cgroup2; }
     std::string planned_path(const std::string& name) const override {
@@ -54,9 +54,11 @@ public:
             bool required;
             const char* option;
         };
-        std::vector<Want> wants{
-            {"memory", limits.memory_max || limits.memory_high || limits.swap_max,
-             limits.memory_max ? "--memory" : limits.memory_high ? "--memory-high" : "--swap"}};
+        std::vector<Want> wants{{"memory",
+                                 limits.memory_max || limits.memory_high || limits.swap_max,
+                                 limits.memory_max    ? "--memory"
+                                 : limits.memory_high ? "--memory-high"
+                                                      : "--swap"}};
         if (limits.tasks_max) wants.push_back({"pids", true, "--tasks"});
         if (limits.cpu_percent) wants.push_back({"cpu", true, "--cpu"});
         make_run_directory(parent, name, [&] {
@@ -73,7 +75,8 @@ public:
         auto set = [&](const char* file, const std::string& value, const char* what) {
             sys::write_file(view.unified + "/" + file, value, std::string("set ") + what + " in");
         };
-        if (limits.memory_max) set("memory.max", std::to_string(*limits.memory_max), "memory limit");
+        if (limits.memory_max)
+            set("memory.max", std::to_string(*limits.memory_max), "memory limit");
         if (limits.memory_high)
             set("memory.high", std::to_string(*limits.memory_high), "memory high limit");
         if (limits.swap_max) set("memory.swap.max", std::to_string(*limits.swap_max), "swap limit");
@@ -82,7 +85,7 @@ public:
         return run;
     }
 
-private:
+  private:
     std::string base_;
 };
 
@@ -90,11 +93,13 @@ private:
 
 std::unique_ptr<CgroupDriver> make_cgroup2_driver(const Layout& layout, const std::string& root) {
     if (layout.unified_mount.empty())
-        throw Error("the cgroup2 driver needs a cgroup v2 hierarchy, and none is mounted "
-                    "(see 'supervise doctor')");
+        throw Error(
+            "the cgroup2 driver needs a cgroup v2 hierarchy, and none is mounted "
+            "(see 'supervise doctor')");
     if (layout.hybrid() && root.empty())
-        throw Error("the cgroup2 driver needs the memory controller on cgroup v2, but this "
-                    "host has it on v1 (use --driver hybrid)");
+        throw Error(
+            "the cgroup2 driver needs the memory controller on cgroup v2, but this "
+            "host has it on v1 (use --driver hybrid)");
     return std::make_unique<Cgroup2Driver>(root.empty() ? layout.own_unified_dir() : root);
 }
 

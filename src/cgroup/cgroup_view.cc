@@ -69,7 +69,8 @@ bool CgroupView::populated() const {
 
 std::optional<std::uint64_t> CgroupView::memory_usage() const {
     if (memory_v1)
-        return sys::parse_u64(sys::try_read_file(*memory_v1 + "/memory.usage_in_bytes").value_or(""));
+        return sys::parse_u64(
+            sys::try_read_file(*memory_v1 + "/memory.usage_in_bytes").value_or(""));
     return sys::parse_u64(sys::try_read_file(unified + "/memory.current").value_or(""));
 }
 

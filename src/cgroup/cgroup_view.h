@@ -16,9 +16,9 @@
 namespace supervise::cgroup {
 
 class CgroupView {
-public:
-    std::string unified;                    // always set
-    std::optional<std::string> memory_v1;   // hybrid: v1 memory controller directory
+  public:
+    std::string unified;                   // always set
+    std::optional<std::string> memory_v1;  // hybrid: v1 memory controller directory
     std::optional<std::string> pids_v1;
     std::optional<std::string> cpu_v1;
 

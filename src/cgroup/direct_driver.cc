@@ -14,8 +14,7 @@
 
 namespace supervise::cgroup {
 
-OwnedRunCgroup::OwnedRunCgroup(CgroupView view, std::vector<std::string> parents,
-                               DriverKind driver)
+OwnedRunCgroup::OwnedRunCgroup(CgroupView view, std::vector<std::string> parents, DriverKind driver)
     : view_(std::move(view)), parents_(std::move(parents)) {
     identity_.path = view_.unified;
     identity_.id = cgroup_id(view_.unified);
@@ -37,7 +36,9 @@ OwnedRunCgroup::~OwnedRunCgroup() {
     }
 }
 
-void OwnedRunCgroup::enter(pid_t pid, bool cloned_into) { view_.attach(pid, cloned_into); }
+void OwnedRunCgroup::enter(pid_t pid, bool cloned_into) {
+    view_.attach(pid, cloned_into);
+}
 
 void OwnedRunCgroup::remove() {
     if (removed_) return;

@@ -14,7 +14,7 @@
 namespace supervise::cgroup {
 
 class OwnedRunCgroup : public RunCgroup {
-public:
+  public:
     // view: the run's directories; parents: the "supervise" directories above them,
     // removed when they become empty.
     OwnedRunCgroup(CgroupView view, std::vector<std::string> parents, DriverKind driver);
@@ -34,7 +34,7 @@ public:
     void signal_all(int sig) override { view_.signal_all(sig); }
     void remove() override;
 
-private:
+  private:
     CgroupView view_;
     std::vector<std::string> parents_;
     CgroupIdentity identity_;

@@ -19,17 +19,21 @@ namespace supervise {
 
 std::string to_string(DriverKind kind) {
     switch (kind) {
-        case DriverKind::automatic: return "auto";
-        case DriverKind::systemd: return "systemd";
-        case DriverKind::cgroup2: return "cgroup2";
-        case DriverKind::hybrid: return "hybrid";
+        case DriverKind::automatic:
+            return "auto";
+        case DriverKind::systemd:
+            return "systemd";
+        case DriverKind::cgroup2:
+            return "cgroup2";
+        case DriverKind::hybrid:
+            return "hybrid";
     }
     return "auto";
 }
 
 DriverKind parse_driver_kind(const std::string& text) {
-    for (auto kind : {DriverKind::automatic, DriverKind::systemd, DriverKind::cgroup2,
-                      DriverKind::hybrid})
+    for (auto kind :
+         {DriverKind::automatic, DriverKind::systemd, DriverKind::cgroup2, DriverKind::hybrid})
         if (text == to_string(kind)) return kind;
     throw UsageError("unknown driver '" + text + "' (use auto, systemd, cgroup2 or hybrid)");
 }
@@ -60,10 +64,14 @@ std::unique_ptr<CgroupDriver> make_driver(const DriverOptions& options) {
     const auto& layout = cgroup::Layout::current();
     check_cgroup_root(options.cgroup_root);
     switch (options.kind) {
-        case DriverKind::systemd: return cgroup::make_systemd_driver(options);
-        case DriverKind::cgroup2: return cgroup::make_cgroup2_driver(layout, options.cgroup_root);
-        case DriverKind::hybrid: return cgroup::make_hybrid_driver(layout, options.cgroup_root);
-        case DriverKind::automatic: break;
+        case DriverKind::systemd:
+            return cgroup::make_systemd_driver(options);
+        case DriverKind::cgroup2:
+            return cgroup::make_cgroup2_driver(layout, options.cgroup_root);
+        case DriverKind::hybrid:
+            return cgroup::make_hybrid_driver(layout, options.cgroup_root);
+        case DriverKind::automatic:
+            break;
     }
     std::string why_not_systemd;
     if (options.cgroup_root.empty() && cgroup::systemd_available(options, why_not_systemd))
@@ -127,7 +135,8 @@ std::vector<std::string> subdirectories(const std::string& path, const std::stri
     while (dirent* entry = ::readdir(dir)) {
         std::string leaf = entry->d_name;
         if (entry->d_type != DT_DIR || leaf[0] == '.' || leaf.rfind(prefix, 0) != 0) continue;
-        if (leaf.size() < suffix.size() || leaf.compare(leaf.size() - suffix.size(), suffix.size(), suffix) != 0)
+        if (leaf.size() < suffix.size() ||
+            leaf.compare(leaf.size() - suffix.size(), suffix.size(), suffix) != 0)
             continue;
         found.push_back(path + "/" + leaf);
     }
@@ -159,7 +168,8 @@ namespace {
 
 // The v1 twin of a run directory: under our own v1 cgroup when we created it, else
 // wherever the supervisor that created it sat (found by name, a few levels deep).
-std::optional<std::string> find_v1_twin(const std::string& base, const std::string& leaf, int depth) {
+std::optional<std::string> find_v1_twin(const std::string& base, const std::string& leaf,
+                                        int depth) {
     std::string candidate = base + "/supervise/" + leaf;
     if (sys::path_exists(candidate)) return candidate;
     if (depth == 0) return std::nullopt;

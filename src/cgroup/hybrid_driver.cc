@@ -15,7 +15,7 @@ namespace supervise::cgroup {
 namespace {
 
 class HybridDriver : public CgroupDriver {
-public:
+  public:
     HybridDriver(std::string unified_base, std::string memory_base,
                  std::optional<std::string> pids_base, std::optional<std::string> cpu_base)
         : unified_base_(std::move(unified_base)),
@@ -64,14 +64,16 @@ public:
         };
         const std::string& memory = *view.memory_v1;
         if (limits.memory_max)
-            set(memory, "memory.limit_in_bytes", std::to_string(*limits.memory_max), "memory limit");
+            set(memory, "memory.limit_in_bytes", std::to_string(*limits.memory_max),
+                "memory limit");
         if (limits.memory_high)
             set(memory, "memory.soft_limit_in_bytes", std::to_string(*limits.memory_high),
                 "soft memory limit");
         if (limits.swap_max) {
             if (!sys::path_exists(memory + "/memory.memsw.limit_in_bytes"))
-                throw UsageError("cannot enforce --swap: swap accounting is off in this kernel "
-                                 "(boot with swapaccount=1)");
+                throw UsageError(
+                    "cannot enforce --swap: swap accounting is off in this kernel "
+                    "(boot with swapaccount=1)");
             std::uint64_t memory_limit = limits.memory_max.value_or(0);
             if (!limits.memory_max)
                 throw UsageError("--swap needs --memory on a hybrid host (v1 limits memory+swap)");
@@ -90,7 +92,7 @@ public:
         return run;
     }
 
-private:
+  private:
     std::string unified_base_, memory_base_;
     std::optional<std::string> pids_base_, cpu_base_;
 };

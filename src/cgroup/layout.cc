@@ -117,7 +117,9 @@ const Layout& Layout::current() {
     return layout;
 }
 
-std::string Layout::own_unified_dir() const { return join(unified_mount, self_unified); }
+std::string Layout::own_unified_dir() const {
+    return join(unified_mount, self_unified);
+}
 
 std::optional<std::string> Layout::own_v1_dir(const std::string& controller) const {
     auto mount = v1_mounts.find(controller);

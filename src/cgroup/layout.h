@@ -9,10 +9,10 @@
 namespace supervise::cgroup {
 
 struct Layout {
-    std::string unified_mount;                        // cgroup2 mount point, empty if none
-    std::map<std::string, std::string> v1_mounts;     // controller → mount point
-    std::string self_unified;                         // our v2 path, "/" at the root
-    std::map<std::string, std::string> self_v1;       // controller → our v1 path
+    std::string unified_mount;                     // cgroup2 mount point, empty if none
+    std::map<std::string, std::string> v1_mounts;  // controller → mount point
+    std::string self_unified;                      // our v2 path, "/" at the root
+    std::map<std::string, std::string> self_v1;    // controller → our v1 path
 
     // Pure v2: cgroup2 mounted and no v1 memory controller.
     bool pure_v2() const { return !unified_mount.empty() && !v1_mounts.count("memory"); }

@@ -11,11 +11,12 @@ namespace supervise::cgroup {
 std::optional<std::string> systemd_slice_cgroup(const DriverOptions& options) {
     std::string reason;
     if (!systemd_available(options, reason)) return std::nullopt;
-    bool user = options.systemd_manager == "user" ||
-                (options.systemd_manager.empty() && ::geteuid() != 0);
+    bool user =
+        options.systemd_manager == "user" || (options.systemd_manager.empty() && ::geteuid() != 0);
     try {
         systemd::Bus bus(user, std::chrono::seconds(2));
-        auto control_group = bus.unit_control_group("supervise.slice", "org.freedesktop.systemd1.Slice");
+        auto control_group =
+            bus.unit_control_group("supervise.slice", "org.freedesktop.systemd1.Slice");
         if (!control_group || control_group->empty()) return std::nullopt;  // no scope of ours
         return Layout::current().unified_mount + *control_group;
     } catch (const Error&) {

@@ -32,9 +32,11 @@ struct GlobalOptions {
 };
 
 // The lock part of a run's options (--lock and friends). Throws UsageError.
-LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec, const GlobalOptions& global);
+LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec,
+                            const GlobalOptions& global);
 // "lock X not obtained within 30s" / "wait for lock X cancelled by kill-all".
-void report_lock_failure(const LockOptions& lock, AcquireOutcome outcome, const GlobalOptions& global);
+void report_lock_failure(const LockOptions& lock, AcquireOutcome outcome,
+                         const GlobalOptions& global);
 
 // Converts RunOptions into a RunSpec. Throws UsageError naming the option.
 RunSpec to_run_spec(const RunOptions& options);
@@ -45,15 +47,17 @@ int run_command(const RunOptions& options, const GlobalOptions& global);
 // Lock subcommands (supervise lock/unlock/check/list/kill/kill-all).
 struct LockCommandOptions {
     std::string name;
-    std::string owner;       // --owner PID (lock/unlock); empty = the calling process
+    std::string owner;  // --owner PID (lock/unlock); empty = the calling process
     std::string signal = "TERM";
     bool json = false, csv = false;
 };
-int lock_command(const RunOptions& run, const LockCommandOptions& options, const GlobalOptions& global);
+int lock_command(const RunOptions& run, const LockCommandOptions& options,
+                 const GlobalOptions& global);
 int unlock_command(const RunOptions& run, const LockCommandOptions& options);
 int check_command(const RunOptions& run, const LockCommandOptions& options);
 int list_command(const RunOptions& run, const LockCommandOptions& options);
-int kill_command(const RunOptions& run, const LockCommandOptions& options, const GlobalOptions& global);
+int kill_command(const RunOptions& run, const LockCommandOptions& options,
+                 const GlobalOptions& global);
 int kill_all_command(const RunOptions& run, const GlobalOptions& global);
 
 // Task subcommands (supervise task start/run/wait/status/log/list/kill/reset/gc).

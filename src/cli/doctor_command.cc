@@ -5,7 +5,6 @@
 
 namespace supervise::cli {
 
-
 int doctor_command(const RunOptions& options, bool json) {
     DriverOptions driver_options = to_driver_options(options);
     auto reports = probe_drivers(driver_options);
@@ -21,16 +20,17 @@ int doctor_command(const RunOptions& options, bool json) {
         why_not = e.what();
     }
     if (json) {
-        std::string out = "{\"layout\": " + json_quote(world) + ", \"unified_mount\": " +
-                          json_quote(layout.unified_mount) + ", \"auto\": ";
+        std::string out = "{\"layout\": " + json_quote(world) +
+                          ", \"unified_mount\": " + json_quote(layout.unified_mount) +
+                          ", \"auto\": ";
         out += chosen.empty() ? "null" : "\"" + chosen + "\"";
         out += ", \"drivers\": [";
         for (size_t i = 0; i < reports.size(); ++i) {
             const auto& r = reports[i];
             if (i) out += ", ";
-            out += "{\"driver\": \"" + to_string(r.kind) + "\", \"usable\": " +
-                   (r.usable ? "true" : "false") + ", \"detail\": " + json_quote(r.detail) +
-                   ", \"notes\": [";
+            out += "{\"driver\": \"" + to_string(r.kind) +
+                   "\", \"usable\": " + (r.usable ? "true" : "false") +
+                   ", \"detail\": " + json_quote(r.detail) + ", \"notes\": [";
             for (size_t j = 0; j < r.notes.size(); ++j)
                 out += (j ? ", " : "") + json_quote(r.notes[j]);
             out += "]}";
@@ -46,7 +46,9 @@ int doctor_command(const RunOptions& options, bool json) {
                     r.detail.c_str());
         for (const auto& note : r.notes) std::printf("         - %s\n", note.c_str());
     }
-    std::string asked = driver_options.kind == DriverKind::automatic ? "--driver auto" : "--driver " + to_string(driver_options.kind);
+    std::string asked = driver_options.kind == DriverKind::automatic
+                            ? "--driver auto"
+                            : "--driver " + to_string(driver_options.kind);
     if (!chosen.empty())
         std::printf("%s: runs use %s\n", asked.c_str(), chosen.c_str());
     else

@@ -14,7 +14,6 @@ namespace supervise::cli {
 
 namespace {
 
-
 std::string csv_field(const std::string& text) {
     if (text.find_first_of(",\"\n") == std::string::npos) return text;
     std::string out = "\"";
@@ -23,7 +22,8 @@ std::string csv_field(const std::string& text) {
 }
 
 double now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 pid_t owner_pid(const std::string& text) {
@@ -46,7 +46,8 @@ unsigned parse_slots(const std::string& slots, const std::string& exclude_cpus) 
         auto value = sys::parse_u64(slots);
         if (!value || slots.find_first_not_of("0123456789") != std::string::npos || *value == 0 ||
             *value > 100000)
-            throw UsageError("--slots: expected a number from 1 to 100000 or 'cpus', got '" + slots + "'");
+            throw UsageError("--slots: expected a number from 1 to 100000 or 'cpus', got '" +
+                             slots + "'");
         count = static_cast<long>(*value);
     }
     if (!exclude_cpus.empty()) {
@@ -70,11 +71,13 @@ std::optional<std::chrono::milliseconds> parse_wait(const std::string& wait) {
 
 int parse_signal(const std::string& text) {
     if (auto number = sys::parse_u64(text);
-        number && text.find_first_not_of("0123456789") == std::string::npos && *number > 0 && *number < 65)
+        number && text.find_first_not_of("0123456789") == std::string::npos && *number > 0 &&
+        *number < 65)
         return static_cast<int>(*number);
     std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
     for (int sig = 1; sig < NSIG; ++sig)
-        if (const char* abbreviation = sigabbrev_np(sig); abbreviation && name == abbreviation) return sig;
+        if (const char* abbreviation = sigabbrev_np(sig); abbreviation && name == abbreviation)
+            return sig;
     throw UsageError("--signal: unknown signal '" + text + "' (use e.g. TERM, KILL, INT, 9)");
 }
 
@@ -91,7 +94,8 @@ std::string lock_name(const std::string& name, const std::optional<std::string>&
     return expanded;
 }
 
-int lock_command(const RunOptions& run, const LockCommandOptions& options, const GlobalOptions& global) {
+int lock_command(const RunOptions& run, const LockCommandOptions& options,
+                 const GlobalOptions& global) {
     LockOptions lock;
     lock.name = lock_name(options.name, std::nullopt);
     lock.slots = parse_slots(run.slots, run.exclude_cpus);
@@ -152,17 +156,18 @@ int list_command(const RunOptions& run, const LockCommandOptions& options) {
                 const auto& h = p.holders[j];
                 out += (j ? ", " : "") + std::string("{\"slot\": ") + std::to_string(h.slot) +
                        ", \"kind\": \"" + (h.kind == OwnerRecord::Kind::run ? "run" : "process") +
-                       "\", \"pid\": " + std::to_string(h.pid) + ", \"command\": " +
-                       json_quote(h.command) + ", \"held_seconds\": " +
+                       "\", \"pid\": " + std::to_string(h.pid) +
+                       ", \"command\": " + json_quote(h.command) + ", \"held_seconds\": " +
                        std::to_string(static_cast<long long>(t - h.started)) + ", \"cgroup\": " +
-                       (h.kind == OwnerRecord::Kind::run ? json_quote(h.cgroup.path) : "null") + "}";
+                       (h.kind == OwnerRecord::Kind::run ? json_quote(h.cgroup.path) : "null") +
+                       "}";
             }
             out += "], \"waiters\": [";
             for (size_t j = 0; j < p.waiters.size(); ++j) {
                 const auto& w = p.waiters[j];
                 out += (j ? ", " : "") + std::string("{\"position\": ") + std::to_string(j) +
-                       ", \"pid\": " + std::to_string(w.pid) + ", \"command\": " +
-                       json_quote(w.command) + ", \"waiting_seconds\": " +
+                       ", \"pid\": " + std::to_string(w.pid) +
+                       ", \"command\": " + json_quote(w.command) + ", \"waiting_seconds\": " +
                        std::to_string(static_cast<long long>(t - w.since)) + "}";
             }
             out += "]}";
@@ -174,9 +179,10 @@ int list_command(const RunOptions& run, const LockCommandOptions& options) {
         std::printf("lock,slots,role,slot_or_position,pid,seconds,command,cgroup\n");
         for (const auto& p : pools) {
             for (const auto& h : p.holders)
-                std::printf("%s,%u,holder,%d,%d,%lld,%s,%s\n", csv_field(p.name).c_str(), p.slots, h.slot,
-                            h.pid, static_cast<long long>(t - h.started), csv_field(h.command).c_str(),
-                            csv_field(h.kind == OwnerRecord::Kind::run ? h.cgroup.path : "").c_str());
+                std::printf(
+                    "%s,%u,holder,%d,%d,%lld,%s,%s\n", csv_field(p.name).c_str(), p.slots, h.slot,
+                    h.pid, static_cast<long long>(t - h.started), csv_field(h.command).c_str(),
+                    csv_field(h.kind == OwnerRecord::Kind::run ? h.cgroup.path : "").c_str());
             for (size_t j = 0; j < p.waiters.size(); ++j)
                 std::printf("%s,%u,waiter,%zu,%d,%lld,%s,\n", csv_field(p.name).c_str(), p.slots, j,
                             p.waiters[j].pid, static_cast<long long>(t - p.waiters[j].since),
@@ -185,20 +191,22 @@ int list_command(const RunOptions& run, const LockCommandOptions& options) {
         return 0;
     }
     for (const auto& p : pools) {
-        std::printf("%s: %zu of %u slot%s held, %zu waiting\n", p.name.c_str(), p.holders.size(), p.slots,
-                    p.slots == 1 ? "" : "s", p.waiters.size());
+        std::printf("%s: %zu of %u slot%s held, %zu waiting\n", p.name.c_str(), p.holders.size(),
+                    p.slots, p.slots == 1 ? "" : "s", p.waiters.size());
         for (const auto& h : p.holders)
             std::printf("  slot %d: %s %d '%s' for %s\n", h.slot,
-                        h.kind == OwnerRecord::Kind::run ? "run" : "process", h.pid, h.command.c_str(),
-                        format_duration(t - h.started).c_str());
+                        h.kind == OwnerRecord::Kind::run ? "run" : "process", h.pid,
+                        h.command.c_str(), format_duration(t - h.started).c_str());
         for (size_t j = 0; j < p.waiters.size(); ++j)
             std::printf("  waiting #%zu: pid %d '%s' for %s\n", j + 1, p.waiters[j].pid,
-                        p.waiters[j].command.c_str(), format_duration(t - p.waiters[j].since).c_str());
+                        p.waiters[j].command.c_str(),
+                        format_duration(t - p.waiters[j].since).c_str());
     }
     return 0;
 }
 
-int kill_command(const RunOptions& run, const LockCommandOptions& options, const GlobalOptions& global) {
+int kill_command(const RunOptions& run, const LockCommandOptions& options,
+                 const GlobalOptions& global) {
     std::string name = lock_name(options.name, std::nullopt);
     int sig = parse_signal(options.signal);
     std::string state = open_state_dir(run.state_dir);
@@ -215,10 +223,11 @@ int kill_command(const RunOptions& run, const LockCommandOptions& options, const
 int kill_all_command(const RunOptions& run, const GlobalOptions& global) {
     std::string state = open_state_dir(run.state_dir);
     auto report = kill_all(state, to_driver_options(run));
-    message(global, "killed " + std::to_string(report.runs) + " run" + (report.runs == 1 ? "" : "s") +
-                        ", " + std::to_string(report.processes) + " lock-holding process" +
-                        (report.processes == 1 ? "" : "es") + "; cancelled " +
-                        std::to_string(report.waiters) + " waiter" + (report.waiters == 1 ? "" : "s"));
+    message(global, "killed " + std::to_string(report.runs) + " run" +
+                        (report.runs == 1 ? "" : "s") + ", " + std::to_string(report.processes) +
+                        " lock-holding process" + (report.processes == 1 ? "" : "es") +
+                        "; cancelled " + std::to_string(report.waiters) + " waiter" +
+                        (report.waiters == 1 ? "" : "s"));
     for (const auto& failure : report.failures) error_message(failure);
     return report.failures.empty() ? 0 : 1;
 }

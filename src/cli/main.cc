@@ -42,7 +42,7 @@ void setup_logging(int verbosity) {
     auto logger = std::make_shared<spdlog::logger>(
         "supervise", std::make_shared<spdlog::sinks::stderr_sink_st>());
     logger->set_pattern("supervise: %^%l%$: %v");
-    logger->set_level(verbosity > 0    ? spdlog::level::debug
+    logger->set_level(verbosity > 0   ? spdlog::level::debug
                       : verbosity < 0 ? spdlog::level::err
                                       : spdlog::level::warn);
     spdlog::set_default_logger(logger);
@@ -74,39 +74,59 @@ int main(int argc, char** argv) {
 
     const std::string limits = "Limits";
     app.add_option("--memory", run.memory, "Hard memory limit; the kernel OOM-kills above it")
-        ->envname("SUPERVISE_MEMORY")->type_name("SIZE")->group(limits);
+        ->envname("SUPERVISE_MEMORY")
+        ->type_name("SIZE")
+        ->group(limits);
     app.add_option("--memory-high", run.memory_high,
                    "Soft limit: throttle and reclaim above it (hybrid: v1 soft limit)")
-        ->envname("SUPERVISE_MEMORY_HIGH")->type_name("SIZE")->group(limits);
+        ->envname("SUPERVISE_MEMORY_HIGH")
+        ->type_name("SIZE")
+        ->group(limits);
     app.add_option("--swap", run.swap, "Swap the run may use (0 = none)")
-        ->envname("SUPERVISE_SWAP")->type_name("SIZE")->group(limits);
+        ->envname("SUPERVISE_SWAP")
+        ->type_name("SIZE")
+        ->group(limits);
     app.add_option("--memory-warn", run.memory_warn,
                    "Warn once when usage crosses this share of --memory, e.g. 80%")
-        ->type_name("PCT")->group(limits);
+        ->type_name("PCT")
+        ->group(limits);
     app.add_option("--tasks", run.tasks, "Most processes and threads at once (fork bombs stop)")
-        ->envname("SUPERVISE_TASKS")->type_name("N")->group(limits);
+        ->envname("SUPERVISE_TASKS")
+        ->type_name("N")
+        ->group(limits);
     app.add_option("--cpu", run.cpu, "CPU time as a share of one CPU: 50%, 150%")
-        ->envname("SUPERVISE_CPU")->type_name("PCT")->group(limits);
+        ->envname("SUPERVISE_CPU")
+        ->type_name("PCT")
+        ->group(limits);
     app.add_option("--timeout", run.timeout,
                    "SIGTERM the whole tree after DUR, exit 124 (0 = no timeout)")
-        ->envname("SUPERVISE_TIMEOUT")->type_name("DUR")->group(limits);
+        ->envname("SUPERVISE_TIMEOUT")
+        ->type_name("DUR")
+        ->group(limits);
     app.add_option("--kill-after", run.kill_after,
                    "After the timeout's SIGTERM, SIGKILL what is left after DUR (default 10s)")
-        ->envname("SUPERVISE_KILL_AFTER")->type_name("DUR")->group(limits);
+        ->envname("SUPERVISE_KILL_AFTER")
+        ->type_name("DUR")
+        ->group(limits);
 
     const std::string command = "Command";
     app.add_option("-C,--chdir", run.chdir, "Run COMMAND in DIR")->type_name("DIR")->group(command);
     app.add_option("-E,--setenv", run.setenv, "Set NAME=VALUE in COMMAND's environment (repeat)")
-        ->type_name("NAME=VALUE")->group(command)->take_last()->multi_option_policy(
-            CLI::MultiOptionPolicy::TakeAll);
+        ->type_name("NAME=VALUE")
+        ->group(command)
+        ->take_last()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("--log", run.log, "Also append COMMAND's stdout and stderr to FILE")
-        ->envname("SUPERVISE_LOG")->type_name("FILE")->group(command);
+        ->envname("SUPERVISE_LOG")
+        ->type_name("FILE")
+        ->group(command);
 
     const std::string output = "Output";
     app.add_flag("--json", run.json, "Print the result as one JSON object on stdout at the end")
         ->group(output);
     app.add_option("--result", run.result_file, "Write the result as JSON to FILE")
-        ->type_name("FILE")->group(output);
+        ->type_name("FILE")
+        ->group(output);
     app.add_flag("--dry-run", run.dry_run, "Show driver, cgroup and limits; create and run nothing")
         ->group(output);
     app.add_flag("-v,--verbose", verbose, "Say what is done: driver, cgroup, limits, signals")
@@ -118,22 +138,30 @@ int main(int argc, char** argv) {
     app.add_option("--lock", run.lock,
                    "Hold a slot of lock NAME while COMMAND runs; wait FIFO for it (@project: "
                    "this checkout)")
-        ->type_name("NAME")->group(locks);
+        ->type_name("NAME")
+        ->group(locks);
     auto add_slot_options = [&](CLI::App* to, const std::string& group) {
         to->add_option("--slots", run.slots, "Slots of the lock: N at once (default 1), or 'cpus'")
-            ->type_name("N|cpus")->group(group);
+            ->type_name("N|cpus")
+            ->group(group);
         to->add_option("--exclude-cpus", run.exclude_cpus, "With --slots cpus: leave K CPUs free")
-            ->type_name("K")->group(group);
+            ->type_name("K")
+            ->group(group);
     };
     auto add_wait_options = [&](CLI::App* to, const std::string& group) {
-        to->add_option("--wait", run.wait, "Wait at most DUR for a slot (0: try once), then exit 75")
-            ->type_name("DUR")->group(group);
+        to->add_option("--wait", run.wait,
+                       "Wait at most DUR for a slot (0: try once), then exit 75")
+            ->type_name("DUR")
+            ->group(group);
         to->add_option("-m,--message", run.wait_message,
                        "Say TEXT instead of the wait message (shown after 1s of waiting)")
-            ->type_name("TEXT")->group(group);
+            ->type_name("TEXT")
+            ->group(group);
         to->add_option("--conflict-exit-code", run.conflict_exit_code,
                        "Exit status when the lock is not obtained (default 75)")
-            ->type_name("N")->check(CLI::Range(0, 255))->group(group);
+            ->type_name("N")
+            ->check(CLI::Range(0, 255))
+            ->group(group);
     };
     auto add_state_option = [&](CLI::App* to, const std::string& group) {
         // (SUPERVISE_STATE_DIR is read after parsing: an envname on each of these copies
@@ -141,7 +169,8 @@ int main(int argc, char** argv) {
         to->add_option("--state-dir", run.state_dir,
                        "Lock and task state here (env SUPERVISE_STATE_DIR; default /run/supervise, "
                        "or $XDG_RUNTIME_DIR/supervise)")
-            ->type_name("DIR")->group(group);
+            ->type_name("DIR")
+            ->group(group);
     };
     add_slot_options(&app, locks);
     add_wait_options(&app, locks);
@@ -149,11 +178,16 @@ int main(int argc, char** argv) {
 
     const std::string cgroups = "Cgroups";
     app.add_option("--driver", run.driver, "auto (default), systemd, cgroup2 or hybrid")
-        ->envname("SUPERVISE_DRIVER")->type_name("NAME")->group(cgroups);
+        ->envname("SUPERVISE_DRIVER")
+        ->type_name("NAME")
+        ->group(cgroups);
     app.add_option("--cgroup-root", run.cgroup_root,
                    "Create runs under this cgroup directory (direct drivers)")
-        ->envname("SUPERVISE_CGROUP_ROOT")->type_name("DIR")->group(cgroups);
-    if (const char* manager = std::getenv("SUPERVISE_SYSTEMD_MANAGER")) run.systemd_manager = manager;
+        ->envname("SUPERVISE_CGROUP_ROOT")
+        ->type_name("DIR")
+        ->group(cgroups);
+    if (const char* manager = std::getenv("SUPERVISE_SYSTEMD_MANAGER"))
+        run.systemd_manager = manager;
 
     auto* doctor = app.add_subcommand(
         "doctor", "Show which cgroup drivers work here, and why the others do not");
@@ -162,9 +196,10 @@ int main(int argc, char** argv) {
     cli::LockCommandOptions lock_options;
     const std::string options_group = "Options";
     auto* lock = app.add_subcommand(
-        "lock", "Take a slot of lock NAME for the calling process (or --owner PID) and return 0; "
-                "it is released when that process exits, or by 'supervise unlock'. Exit 75 if not "
-                "obtained within --wait");
+        "lock",
+        "Take a slot of lock NAME for the calling process (or --owner PID) and return 0; "
+        "it is released when that process exits, or by 'supervise unlock'. Exit 75 if not "
+        "obtained within --wait");
     lock->add_option("NAME", lock_options.name, "Lock name")->required();
     lock->add_option("--owner", lock_options.owner,
                      "The process that holds the lock (default: the caller; use $$ inside $(...))")
@@ -175,41 +210,47 @@ int main(int argc, char** argv) {
     lock->add_flag("-q,--quiet", quiet, "No wait messages");
 
     auto* unlock = app.add_subcommand(
-        "unlock", "Release lock NAME held by the calling process (or --owner PID); exit 1 if it "
-                  "holds none");
+        "unlock",
+        "Release lock NAME held by the calling process (or --owner PID); exit 1 if it "
+        "holds none");
     unlock->add_option("NAME", lock_options.name, "Lock name")->required();
-    unlock->add_option("--owner", lock_options.owner, "The process that holds the lock")->type_name("PID");
+    unlock->add_option("--owner", lock_options.owner, "The process that holds the lock")
+        ->type_name("PID");
     add_state_option(unlock, options_group);
 
     auto* check = app.add_subcommand(
-        "check", "Exit 0 if lock NAME has a free slot (also when never used), 1 if busy; takes nothing");
+        "check",
+        "Exit 0 if lock NAME has a free slot (also when never used), 1 if busy; takes nothing");
     check->add_option("NAME", lock_options.name, "Lock name")->required();
     add_slot_options(check, options_group);
     add_state_option(check, options_group);
 
-    auto* list = app.add_subcommand(
-        "list", "Show locks, their holders and waiters in queue order");
+    auto* list = app.add_subcommand("list", "Show locks, their holders and waiters in queue order");
     list->add_option("NAME", lock_options.name, "Only this lock");
     list->add_flag("--json", lock_options.json, "One JSON array of pools");
     list->add_flag("--csv", lock_options.csv, "CSV, one row per holder or waiter");
     add_state_option(list, options_group);
 
     auto* kill = app.add_subcommand(
-        "kill", "Send a signal to the whole process trees of lock NAME's holders (exit 1: no such lock)");
+        "kill",
+        "Send a signal to the whole process trees of lock NAME's holders (exit 1: no such lock)");
     kill->add_option("NAME", lock_options.name, "Lock name")->required();
-    kill->add_option("--signal", lock_options.signal, "Signal to send (default TERM)")->type_name("SIG");
+    kill->add_option("--signal", lock_options.signal, "Signal to send (default TERM)")
+        ->type_name("SIG");
     add_state_option(kill, options_group);
 
     auto* kill_all = app.add_subcommand(
-        "kill-all", "Kill every supervised run you can see (cgroups named run-*/lock-* under the direct "
-                    "drivers' supervise/ directory, scopes in supervise.slice, lock holders), cancel queued "
-                    "waiters, wait until all are gone, remove their cgroups and records");
+        "kill-all",
+        "Kill every supervised run you can see (cgroups named run-*/lock-* under the direct "
+        "drivers' supervise/ directory, scopes in supervise.slice, lock holders), cancel queued "
+        "waiters, wait until all are gone, remove their cgroups and records");
     add_state_option(kill_all, options_group);
 
     cli::TaskCommandOptions task_options;
     auto* task = app.add_subcommand(
-        "task", "Run-once background tasks keyed by an ID: start once, wait from anywhere, cached "
-                "result with a TTL, logs, kill, reset");
+        "task",
+        "Run-once background tasks keyed by an ID: start once, wait from anywhere, cached "
+        "result with a TTL, logs, kill, reset");
     task->require_subcommand(1);
     task->fallthrough();
     std::string task_verb;
@@ -220,36 +261,48 @@ int main(int argc, char** argv) {
         return sub;
     };
     for (const char* verb : {"start", "run"}) {
-        auto* sub = add_task(verb, std::string(verb) == "start"
-                                       ? "Start COMMAND in the background unless the task is running or "
-                                         "has a result within its TTL (run options apply: --memory, "
-                                         "--timeout, --lock, ...)"
-                                       : "Start if needed (as 'start'), wait, exit with the task's status");
+        auto* sub =
+            add_task(verb, std::string(verb) == "start"
+                               ? "Start COMMAND in the background unless the task is running or "
+                                 "has a result within its TTL (run options apply: --memory, "
+                                 "--timeout, --lock, ...)"
+                               : "Start if needed (as 'start'), wait, exit with the task's status");
         sub->add_option("COMMAND", task_options.command, "The command (after --)")->expected(0, -1);
-        sub->add_option("--ttl", task_options.ttl, "Keep the result this long (default: until reset)")
+        sub->add_option("--ttl", task_options.ttl,
+                        "Keep the result this long (default: until reset)")
             ->type_name("DUR");
-        sub->add_flag("--rerun-failed", task_options.rerun_failed, "Run again when the cached result is a failure");
+        sub->add_flag("--rerun-failed", task_options.rerun_failed,
+                      "Run again when the cached result is a failure");
         sub->fallthrough();
         if (std::string(verb) == "run")
-            sub->add_option("-m,--message", task_options.wait_message, "Say TEXT instead of the wait message")
+            sub->add_option("-m,--message", task_options.wait_message,
+                            "Say TEXT instead of the wait message")
                 ->type_name("TEXT");
     }
-    auto* task_wait = add_task("wait", "Wait for a task started elsewhere; exit with its status "
-                                       "(124 on --timeout, 125 if lost)");
-    task_wait->add_option("--timeout", task_options.wait_timeout, "Give up after DUR")->type_name("DUR");
-    task_wait->add_option("-m,--message", task_options.wait_message, "Say TEXT instead of the wait message")
+    auto* task_wait = add_task("wait",
+                               "Wait for a task started elsewhere; exit with its status "
+                               "(124 on --timeout, 125 if lost)");
+    task_wait->add_option("--timeout", task_options.wait_timeout, "Give up after DUR")
+        ->type_name("DUR");
+    task_wait
+        ->add_option("-m,--message", task_options.wait_message,
+                     "Say TEXT instead of the wait message")
         ->type_name("TEXT");
     task_wait->add_flag("-q,--quiet", quiet, "No wait message");
     add_task("status", "running / succeeded / failed(N) / lost / expired (exit 1: unknown id)")
         ->add_flag("--json", task_options.json, "Fields as one JSON object");
-    add_task("log", "The task's output")->add_flag("-f,--follow", task_options.follow, "Follow while it runs");
+    add_task("log", "The task's output")
+        ->add_flag("-f,--follow", task_options.follow, "Follow while it runs");
     add_task("kill", "Signal the task's whole tree (exit 1: not running)")
-        ->add_option("--signal", task_options.signal, "Signal (default TERM)")->type_name("SIG");
+        ->add_option("--signal", task_options.signal, "Signal (default TERM)")
+        ->type_name("SIG");
     add_task("reset", "Forget the task's result (kills it first if running)");
     auto* task_list = task->add_subcommand("list", "All tasks and their states");
     task_list->add_flag("--json", task_options.json, "One JSON array");
     task_list->callback([&task_verb] { task_verb = "list"; });
-    task->add_subcommand("gc", "Remove expired results and their logs")->callback([&task_verb] { task_verb = "gc"; });
+    task->add_subcommand("gc", "Remove expired results and their logs")->callback([&task_verb] {
+        task_verb = "gc";
+    });
     for (auto* sub : task->get_subcommands({})) add_state_option(sub, options_group);
 
     // Everything after the first "--" is the command, whatever it looks like (even the
@@ -278,7 +331,8 @@ int main(int argc, char** argv) {
     if (run.state_dir.empty())
         if (const char* state = std::getenv("SUPERVISE_STATE_DIR")) run.state_dir = state;
     if (!run.lock_given && app.get_subcommands().empty()) {
-        for (const char* option : {"--slots", "--exclude-cpus", "--wait", "--message", "--conflict-exit-code"}) {
+        for (const char* option :
+             {"--slots", "--exclude-cpus", "--wait", "--message", "--conflict-exit-code"}) {
             if (app.get_option(option)->count() > 0) {
                 cli::error_message(std::string(option) + " goes with --lock NAME");
                 return kExitFailure;
@@ -305,8 +359,9 @@ int main(int argc, char** argv) {
     }
     if (!separated && !run.command.empty() && run.command.front().size() > 1 &&
         run.command.front()[0] == '-') {
-        cli::error_message("unknown option '" + run.command.front() +
-                           "' (see 'supervise --help'; put '--' before a COMMAND that starts with '-')");
+        cli::error_message(
+            "unknown option '" + run.command.front() +
+            "' (see 'supervise --help'; put '--' before a COMMAND that starts with '-')");
         return kExitFailure;
     }
     // The environment's --memory-warn applies only where there is a limit to warn about.

@@ -9,6 +9,8 @@ void message(const GlobalOptions& global, const std::string& text) {
     std::fprintf(stderr, "supervise: %s\n", text.c_str());
 }
 
-void error_message(const std::string& text) { std::fprintf(stderr, "supervise: %s\n", text.c_str()); }
+void error_message(const std::string& text) {
+    std::fprintf(stderr, "supervise: %s\n", text.c_str());
+}
 
 }  // namespace supervise::cli

@@ -1,7 +1,6 @@
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -61,7 +60,8 @@ std::string oom_line(const RunResult& result) {
 
 }  // namespace
 
-LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec, const GlobalOptions& global) {
+LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec,
+                            const GlobalOptions& global) {
     LockOptions lock;
     lock.name = lock_name(options.lock, spec.chdir);
     lock.slots = parse_slots(options.slots, options.exclude_cpus);
@@ -75,15 +75,18 @@ LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec, cons
     return lock;
 }
 
-void report_lock_failure(const LockOptions& lock, AcquireOutcome outcome, const GlobalOptions& global) {
+void report_lock_failure(const LockOptions& lock, AcquireOutcome outcome,
+                         const GlobalOptions& global) {
     if (outcome == AcquireOutcome::cancelled) {
         message(global, "wait for lock " + lock.name + " cancelled by kill-all");
         return;
     }
-    message(global, "lock " + lock.name + " not obtained" +
-                        (lock.wait && lock.wait->count() > 0
-                             ? " within " + format_duration(std::chrono::duration<double>(*lock.wait).count())
-                             : std::string(" (busy)")));
+    message(
+        global,
+        "lock " + lock.name + " not obtained" +
+            (lock.wait && lock.wait->count() > 0
+                 ? " within " + format_duration(std::chrono::duration<double>(*lock.wait).count())
+                 : std::string(" (busy)")));
 }
 
 DriverOptions to_driver_options(const RunOptions& options) {
@@ -113,8 +116,8 @@ RunSpec to_run_spec(const RunOptions& o) {
     if (!o.tasks.empty()) spec.limits.tasks_max = option_value("--tasks", o.tasks, parse_count);
     if (!o.cpu.empty())
         spec.limits.cpu_percent = 100 * option_value("--cpu", o.cpu, [](const std::string& t) {
-            return parse_percentage(t, 100.0 * 1024);
-        });
+                                      return parse_percentage(t, 100.0 * 1024);
+                                  });
     if (!o.memory_warn.empty())
         spec.memory_warn = option_value("--memory-warn", o.memory_warn, [](const std::string& t) {
             return parse_percentage(t, 100.0);
@@ -144,8 +147,9 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
         out += "\n";
         describe_limits(plan.limits, out);
         if (spec.timeout.count() > 0)
-            out += "timeout: " +
-                   format_duration(std::chrono::duration<double>(spec.timeout).count()) + "\n";
+            out +=
+                "timeout: " + format_duration(std::chrono::duration<double>(spec.timeout).count()) +
+                "\n";
         std::fputs(out.c_str(), stdout);
         return 0;
     }
@@ -153,7 +157,8 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
     if (!options.result_file.empty()) {
         // Refuse before running rather than lose the result after the command has run.
         auto slash = options.result_file.rfind('/');
-        std::string dir = slash == std::string::npos ? "." : options.result_file.substr(0, slash + 1);
+        std::string dir =
+            slash == std::string::npos ? "." : options.result_file.substr(0, slash + 1);
         if (::access(dir.c_str(), W_OK) != 0)
             throw SystemError("write the result into", dir, errno);
     }

@@ -14,49 +14,57 @@ namespace supervise::cli {
 namespace {
 
 double now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
-
 
 std::string describe(const TaskStatus& s) {
     const auto& r = s.record;
     std::string text = r.id + ": " + s.words();
     if (s.state == TaskState::running) {
-        text += " (pid " + std::to_string(r.runner_pid) + ", for " + format_duration(now() - r.started);
+        text +=
+            " (pid " + std::to_string(r.runner_pid) + ", for " + format_duration(now() - r.started);
         if (!s.runner_alive) text += "; its runner is gone, so its result will not be known";
         if (r.cgroup.path.empty()) text += "; starting, or waiting for its lock";
         text += ")";
     } else if (s.state == TaskState::lost) {
         text += " (its runner ended before it could record a result)";
     } else {
-        text += " (exit " + std::to_string(r.exit_status.value_or(0)) + ", " + format_duration(now() - r.ended) + " ago)";
+        text += " (exit " + std::to_string(r.exit_status.value_or(0)) + ", " +
+                format_duration(now() - r.ended) + " ago)";
     }
     return text;
 }
 
 std::string status_json(const TaskStatus& s, const std::string& log) {
     const auto& r = s.record;
-    return "{\"id\": " + json_quote(r.id) + ", \"state\": \"" + s.words().substr(0, s.words().find('(')) +
+    return "{\"id\": " + json_quote(r.id) + ", \"state\": \"" +
+           s.words().substr(0, s.words().find('(')) +
            "\", \"exit_status\": " + (r.exit_status ? std::to_string(*r.exit_status) : "null") +
-           ", \"command\": " + json_quote(r.command) + ", \"started\": " + std::to_string(r.started) +
+           ", \"command\": " + json_quote(r.command) +
+           ", \"started\": " + std::to_string(r.started) +
            ", \"ended\": " + (r.finished ? std::to_string(r.ended) : "null") +
            ", \"runner_pid\": " + std::to_string(r.runner_pid) +
            ", \"runner_alive\": " + (s.runner_alive ? "true" : "false") +
            ", \"cgroup\": " + (r.cgroup.path.empty() ? "null" : json_quote(r.cgroup.path)) +
-           ", \"log\": " + json_quote(log) + ", \"result\": " + (r.result_json.empty() ? "null" : r.result_json) + "}";
+           ", \"log\": " + json_quote(log) +
+           ", \"result\": " + (r.result_json.empty() ? "null" : r.result_json) + "}";
 }
 
 // The exit status a waiter ends with: the task's own; lost has none to give.
 int exit_for(const TaskStatus& s, const GlobalOptions& global) {
     if (s.state == TaskState::lost) {
-        message(global, "task " + s.record.id + " was lost: its runner ended before the result was known "
-                        "(start it again)");
+        message(global, "task " + s.record.id +
+                            " was lost: its runner ended before the result was known "
+                            "(start it again)");
         return kExitFailure;
     }
     return s.record.exit_status.value_or(kExitFailure);
 }
 
-TaskStore open_store(const RunOptions& run) { return TaskStore(open_task_root(run.state_dir)); }
+TaskStore open_store(const RunOptions& run) {
+    return TaskStore(open_task_root(run.state_dir));
+}
 
 std::optional<TaskStatus> known(const TaskStore& store, const std::string& id) {
     auto s = store.status(id);
@@ -64,10 +72,13 @@ std::optional<TaskStatus> known(const TaskStore& store, const std::string& id) {
     return s;
 }
 
-TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t, const GlobalOptions& global) {
+TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t,
+                              const GlobalOptions& global) {
     RunOptions options = run;
     options.command = t.command;
-    if (options.command.empty()) throw UsageError("no command given (usage: supervise task start ID [OPTIONS] -- COMMAND...)");
+    if (options.command.empty())
+        throw UsageError(
+            "no command given (usage: supervise task start ID [OPTIONS] -- COMMAND...)");
     RunSpec spec = to_run_spec(options);
     std::optional<LockOptions> lock;
     if (run.lock_given) {
@@ -87,27 +98,33 @@ TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t
     auto started = store.start(t.id, spec, lock, start);
     switch (started.kind) {
         case TaskStore::StartKind::started:
-            message(global, "started task " + t.id + " (runner pid " + std::to_string(started.status.record.runner_pid) +
+            message(global, "started task " + t.id + " (runner pid " +
+                                std::to_string(started.status.record.runner_pid) +
                                 "; log: " + store.log_path(t.id) + ")");
             break;
-        case TaskStore::StartKind::joined: message(global, "task " + describe(started.status) + ": joined"); break;
+        case TaskStore::StartKind::joined:
+            message(global, "task " + describe(started.status) + ": joined");
+            break;
         case TaskStore::StartKind::cached:
-            message(global, "task " + describe(started.status) + ": not run again (supervise task reset " + t.id +
-                                (started.status.state == TaskState::failed ? ", or --rerun-failed)" : ")"));
+            message(global,
+                    "task " + describe(started.status) + ": not run again (supervise task reset " +
+                        t.id +
+                        (started.status.state == TaskState::failed ? ", or --rerun-failed)" : ")"));
             break;
     }
     return started;
 }
 
-int wait_task(const TaskStore& store, const std::string& id, std::optional<std::chrono::milliseconds> timeout,
-              const std::string& custom, const GlobalOptions& global) {
+int wait_task(const TaskStore& store, const std::string& id,
+              std::optional<std::chrono::milliseconds> timeout, const std::string& custom,
+              const GlobalOptions& global) {
     auto done = store.wait(id, timeout, [&](const TaskStatus& s) {
         if (!custom.empty()) {
             message(global, custom);
             return;
         }
-        message(global, "waiting for task " + id + " (pid " + std::to_string(s.record.runner_pid) + ", running " +
-                            format_duration(now() - s.record.started) + ")");
+        message(global, "waiting for task " + id + " (pid " + std::to_string(s.record.runner_pid) +
+                            ", running " + format_duration(now() - s.record.started) + ")");
     });
     if (!done) {
         if (!store.status(id)) {
@@ -131,7 +148,8 @@ int wait_task(const TaskStore& store, const std::string& id, std::optional<std::
 
 }  // namespace
 
-int task_command(const std::string& verb, const RunOptions& run, const TaskCommandOptions& t, const GlobalOptions& global) {
+int task_command(const std::string& verb, const RunOptions& run, const TaskCommandOptions& t,
+                 const GlobalOptions& global) {
     if (verb == "start") {
         start_task(run, t, global);
         return 0;
@@ -156,8 +174,10 @@ int task_command(const std::string& verb, const RunOptions& run, const TaskComma
     if (verb == "status") {
         auto s = known(store, t.id);
         if (!s) return 1;
-        if (t.json) std::printf("%s\n", status_json(*s, store.log_path(t.id)).c_str());
-        else std::printf("%s\n", describe(*s).c_str());
+        if (t.json)
+            std::printf("%s\n", status_json(*s, store.log_path(t.id)).c_str());
+        else
+            std::printf("%s\n", describe(*s).c_str());
         return 0;
     }
     if (verb == "log") {

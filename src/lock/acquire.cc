@@ -25,11 +25,13 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 std::string holder_text(const OwnerRecord& holder) {
-    std::string command = holder.command.size() > 40 ? holder.command.substr(0, 37) + "..." : holder.command;
+    std::string command =
+        holder.command.size() > 40 ? holder.command.substr(0, 37) + "..." : holder.command;
     std::string who = holder.kind == OwnerRecord::Kind::run ? "run " : "process ";
     return who + std::to_string(holder.pid) + " '" + command + "' for " +
            format_duration(std::max(0.0, unix_now() - holder.started));
@@ -38,7 +40,7 @@ std::string holder_text(const OwnerRecord& holder) {
 }  // namespace
 
 class SlotGrant::Impl {
-public:
+  public:
     lock::PoolPaths paths;
     std::optional<lock::PoolLock> pool_lock;
     sys::UniqueFd ticket_fd;
@@ -74,14 +76,21 @@ SlotGrant::SlotGrant(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SlotGrant::SlotGrant(SlotGrant&&) noexcept = default;
 SlotGrant& SlotGrant::operator=(SlotGrant&&) noexcept = default;
 SlotGrant::~SlotGrant() = default;
-int SlotGrant::slot() const { return impl_->slot; }
-double SlotGrant::wait_seconds() const { return impl_->wait_seconds; }
-const std::string& SlotGrant::cgroup_name() const { return impl_->cgroup_name; }
+int SlotGrant::slot() const {
+    return impl_->slot;
+}
+double SlotGrant::wait_seconds() const {
+    return impl_->wait_seconds;
+}
+const std::string& SlotGrant::cgroup_name() const {
+    return impl_->cgroup_name;
+}
 
 void SlotGrant::commit_run(const CgroupIdentity& identity, const std::vector<std::string>& dirs,
                            pid_t pid) {
     for (const auto& dir : dirs)
-        lock::remember_parent(impl_->paths, to_string(identity.driver), dir.substr(0, dir.rfind('/')));
+        lock::remember_parent(impl_->paths, to_string(identity.driver),
+                              dir.substr(0, dir.rfind('/')));
     if (dirs.empty())
         lock::remember_parent(impl_->paths, to_string(identity.driver),
                               identity.path.substr(0, identity.path.rfind('/')));
@@ -115,10 +124,13 @@ AcquireResult acquire_slot(const LockOptions& options) {
     {
         lock::PoolLock pool_lock(paths);
         lock::write_slot_count(paths, options.slots);
-        auto seq = sys::parse_u64(sys::try_read_file(paths.queue() + "/.seq").value_or("")).value_or(0) + 1;
+        auto seq =
+            sys::parse_u64(sys::try_read_file(paths.queue() + "/.seq").value_or("")).value_or(0) +
+            1;
         sys::write_file_atomic(paths.queue() + "/.seq", std::to_string(seq) + "\n", 0600);
         char leaf[64];
-        std::snprintf(leaf, sizeof leaf, "%012llu-%d", static_cast<unsigned long long>(seq), ::getpid());
+        std::snprintf(leaf, sizeof leaf, "%012llu-%d", static_cast<unsigned long long>(seq),
+                      ::getpid());
         grant->ticket_path = paths.queue() + "/" + leaf;
         grant->ticket_fd.reset(::open(grant->ticket_path.c_str(),
                                       O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -139,8 +151,9 @@ AcquireResult acquire_slot(const LockOptions& options) {
     for (;;) {
         lock::PoolLock pool_lock(paths);
         auto state = lock::scan_pool(paths, lock::warn_to_stderr);
-        auto mine = std::find_if(state.tickets.begin(), state.tickets.end(),
-                                 [&](const lock::Ticket& t) { return t.path == grant->ticket_path; });
+        auto mine =
+            std::find_if(state.tickets.begin(), state.tickets.end(),
+                         [&](const lock::Ticket& t) { return t.path == grant->ticket_path; });
         if (mine == state.tickets.end() || mine->cancelled) {
             grant->finish();
             return {AcquireOutcome::cancelled, std::nullopt,
@@ -154,9 +167,9 @@ AcquireResult acquire_slot(const LockOptions& options) {
             while (state.holders.count(slot)) ++slot;
             grant->slot = slot;
             grant->wait_seconds = std::chrono::duration<double>(Clock::now() - begin).count();
-            grant->cgroup_name = lock::slot_cgroup_prefix(options.name, slot) +
-                                 std::to_string(::getpid()) + "-" +
-                                 std::to_string(static_cast<long long>(unix_now() * 1000) % 1000000);
+            grant->cgroup_name =
+                lock::slot_cgroup_prefix(options.name, slot) + std::to_string(::getpid()) + "-" +
+                std::to_string(static_cast<long long>(unix_now() * 1000) % 1000000);
             grant->pool_lock.emplace(std::move(pool_lock));
             if (options.on_wait_message && message_due) options.on_wait_message("");
             double waited = grant->wait_seconds;
@@ -188,8 +201,10 @@ AcquireResult acquire_slot(const LockOptions& options) {
                     }
                 } else {
                     int fd = static_cast<int>(::syscall(SYS_pidfd_open, holder.pid, 0));
-                    if (fd < 0) changed = true;
-                    else pidfds.emplace_back(fd);
+                    if (fd < 0)
+                        changed = true;
+                    else
+                        pidfds.emplace_back(fd);
                 }
                 // Re-check after arming: an exit between the scan and the watch is not lost.
                 if (!lock::owner_is_alive(holder)) changed = true;
@@ -202,8 +217,10 @@ AcquireResult acquire_slot(const LockOptions& options) {
                 changed = true;
             }
             int fd = static_cast<int>(::syscall(SYS_pidfd_open, before.pid, 0));
-            if (fd < 0) changed = true;
-            else pidfds.emplace_back(fd);
+            if (fd < 0)
+                changed = true;
+            else
+                pidfds.emplace_back(fd);
             if (!lock::ticket_is_live(before.path)) changed = true;
         }
 
@@ -217,7 +234,8 @@ AcquireResult acquire_slot(const LockOptions& options) {
                 text = "waiting for lock " + options.name + " (" + std::to_string(ahead) + " ahead";
                 if (!state.holders.empty()) {
                     const auto& first = state.holders.begin()->second;
-                    key += "/" + std::to_string(first.pid) + "/" + std::to_string(state.holders.size());
+                    key += "/" + std::to_string(first.pid) + "/" +
+                           std::to_string(state.holders.size());
                     text += "; held by " + holder_text(first);
                     if (state.holders.size() > 1)
                         text += " and " + std::to_string(state.holders.size() - 1) + " more";

@@ -49,7 +49,11 @@ bool valid_utf8(const std::string& text) {
     size_t i = 0;
     while (i < text.size()) {
         unsigned char c = static_cast<unsigned char>(text[i]);
-        size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        size_t length = c < 0x80           ? 1
+                        : (c >> 5) == 0x6  ? 2
+                        : (c >> 4) == 0xE  ? 3
+                        : (c >> 3) == 0x1E ? 4
+                                           : 0;
         if (length == 0 || i + length > text.size()) return false;
         std::uint32_t code = length == 1 ? c : c & (0x7F >> length);
         for (size_t j = 1; j < length; ++j) {
@@ -59,7 +63,8 @@ bool valid_utf8(const std::string& text) {
         }
         // overlong forms, surrogates, beyond Unicode
         if ((length == 2 && code < 0x80) || (length == 3 && code < 0x800) ||
-            (length == 4 && code < 0x10000) || (code >= 0xD800 && code <= 0xDFFF) || code > 0x10FFFF)
+            (length == 4 && code < 0x10000) || (code >= 0xD800 && code <= 0xDFFF) ||
+            code > 0x10FFFF)
             return false;
         i += length;
     }
@@ -75,8 +80,7 @@ void validate_lock_name(const std::string& name) {
                          " bytes long; the most is 255");
     if (!lock::valid_utf8(name)) throw UsageError("lock name is not valid UTF-8");
     for (char c : name)
-        if (c == '\0' || c == '\n')
-            throw UsageError("lock name contains a newline or NUL byte");
+        if (c == '\0' || c == '\n') throw UsageError("lock name contains a newline or NUL byte");
 }
 
 std::string expand_lock_name(const std::string& name, const std::string& dir) {

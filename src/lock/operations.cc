@@ -7,9 +7,9 @@
 #include <csignal>
 
 #include "cgroup/cgroup_view.h"
-#include "spdlog/spdlog.h"
 #include "lock/owner_record.h"
 #include "lock/pool.h"
+#include "spdlog/spdlog.h"
 #include "supervise/error.h"
 #include "sys/fd.h"
 #include "sys/files.h"
@@ -25,7 +25,8 @@ std::vector<std::string> pool_names(const std::string& state_dir) {
     if (!dir) return names;
     while (dirent* entry = ::readdir(dir)) {
         if (entry->d_name[0] == '.') continue;
-        if (auto name = sys::try_read_file(locks + "/" + entry->d_name + "/name")) names.push_back(*name);
+        if (auto name = sys::try_read_file(locks + "/" + entry->d_name + "/name"))
+            names.push_back(*name);
     }
     ::closedir(dir);
     std::sort(names.begin(), names.end());
@@ -137,7 +138,8 @@ KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver
             if (holder.kind == OwnerRecord::Kind::process) {
                 if (signal_process_owner(holder, SIGKILL)) ++report.processes;
                 ::unlink(paths.record(slot).c_str());
-            } else if (std::find(cgroups.begin(), cgroups.end(), holder.cgroup.path) == cgroups.end()) {
+            } else if (std::find(cgroups.begin(), cgroups.end(), holder.cgroup.path) ==
+                       cgroups.end()) {
                 cgroups.push_back(holder.cgroup.path);
             }
         }

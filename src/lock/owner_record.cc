@@ -10,9 +10,12 @@ namespace supervise::lock {
 std::string escape_value(const std::string& value) {
     std::string out;
     for (char c : value) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -68,30 +71,47 @@ std::optional<OwnerRecord> parse_owner_record(const std::string& text) {
                     throw std::invalid_argument(key);
                 return *parsed;
             };
-            if (key == "version") version = value == "1";
+            if (key == "version")
+                version = value == "1";
             else if (key == "kind") {
                 if (value != "run" && value != "process") return std::nullopt;
                 r.kind = value == "run" ? OwnerRecord::Kind::run : OwnerRecord::Kind::process;
                 kind = true;
-            } else if (key == "slot") { r.slot = static_cast<int>(number()); slot = true; }
-            else if (key == "pid") r.pid = static_cast<pid_t>(number());
-            else if (key == "start_time") r.start_time = number();
-            else if (key == "boot_id") r.boot_id = value;
-            else if (key == "supervisor_pid") r.supervisor_pid = static_cast<pid_t>(number());
-            else if (key == "started") r.started = static_cast<double>(number()) / 1000;
-            else if (key == "command") r.command = unescape_value(value);
-            else if (key == "cgroup") r.cgroup.path = unescape_value(value);
-            else if (key == "cgroup_id") { r.cgroup.id = number(); cgroup_id = true; }
-            else if (key == "driver") r.cgroup.driver = parse_driver_kind(value);
-            else if (key == "unit") r.cgroup.unit = unescape_value(value);
-            else if (key == "dir") r.dirs.push_back(unescape_value(value));
-            else if (key == "end") end = value == "1";
+            } else if (key == "slot") {
+                r.slot = static_cast<int>(number());
+                slot = true;
+            } else if (key == "pid")
+                r.pid = static_cast<pid_t>(number());
+            else if (key == "start_time")
+                r.start_time = number();
+            else if (key == "boot_id")
+                r.boot_id = value;
+            else if (key == "supervisor_pid")
+                r.supervisor_pid = static_cast<pid_t>(number());
+            else if (key == "started")
+                r.started = static_cast<double>(number()) / 1000;
+            else if (key == "command")
+                r.command = unescape_value(value);
+            else if (key == "cgroup")
+                r.cgroup.path = unescape_value(value);
+            else if (key == "cgroup_id") {
+                r.cgroup.id = number();
+                cgroup_id = true;
+            } else if (key == "driver")
+                r.cgroup.driver = parse_driver_kind(value);
+            else if (key == "unit")
+                r.cgroup.unit = unescape_value(value);
+            else if (key == "dir")
+                r.dirs.push_back(unescape_value(value));
+            else if (key == "end")
+                end = value == "1";
         }
     } catch (const std::exception&) {
         return std::nullopt;
     }
     if (!version || !end || !kind || !slot || r.boot_id.empty() || r.pid <= 0) return std::nullopt;
-    if (r.kind == OwnerRecord::Kind::run && (r.cgroup.path.empty() || !cgroup_id)) return std::nullopt;
+    if (r.kind == OwnerRecord::Kind::run && (r.cgroup.path.empty() || !cgroup_id))
+        return std::nullopt;
     r.cgroup.boot_id = r.boot_id;
     return r;
 }

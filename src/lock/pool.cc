@@ -22,7 +22,6 @@ namespace supervise::lock {
 
 namespace {
 
-
 std::vector<std::string> list_dir(const std::string& path) {
     std::vector<std::string> names;
     DIR* dir = ::opendir(path.c_str());
@@ -72,7 +71,8 @@ std::optional<OwnerRecord> recover_from_tree(const PoolPaths& paths, int slot) {
             record.pid = pids.empty() ? 1 : pids.front();
             record.command = "(unknown: recovered from the cgroup tree)";
             struct stat st;  // the cgroup was made when the run started
-            if (::stat(view.unified.c_str(), &st) == 0) record.started = static_cast<double>(st.st_mtime);
+            if (::stat(view.unified.c_str(), &st) == 0)
+                record.started = static_cast<double>(st.st_mtime);
             if (parent.driver != "systemd") record.dirs.push_back(view.unified);
             return record;
         }
@@ -170,9 +170,12 @@ std::optional<Ticket> parse_ticket(const std::string& path, const std::string& l
         auto equals = line.find('=');
         if (equals == std::string::npos) continue;
         std::string key = line.substr(0, equals), value = line.substr(equals + 1);
-        if (key == "since") ticket.since = static_cast<double>(sys::parse_u64(value).value_or(0)) / 1000;
-        else if (key == "command") ticket.command = value;
-        else if (key == "cancelled") ticket.cancelled = true;
+        if (key == "since")
+            ticket.since = static_cast<double>(sys::parse_u64(value).value_or(0)) / 1000;
+        else if (key == "command")
+            ticket.command = value;
+        else if (key == "cancelled")
+            ticket.cancelled = true;
     }
     return ticket;
 }

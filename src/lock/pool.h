@@ -34,12 +34,12 @@ bool pool_exists(const PoolPaths& paths);
 
 // The pool's critical section: an exclusive flock on <pool>/lock.
 class PoolLock {
-public:
+  public:
     explicit PoolLock(const PoolPaths& paths);
     PoolLock(PoolLock&&) noexcept = default;
     PoolLock& operator=(PoolLock&&) noexcept = default;
 
-private:
+  private:
     sys::UniqueFd fd_;
 };
 

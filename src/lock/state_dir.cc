@@ -28,8 +28,9 @@ std::string open_state_dir(const std::string& override_path) {
         } else {
             const char* runtime = std::getenv("XDG_RUNTIME_DIR");
             if (!runtime || !*runtime)
-                throw UsageError("XDG_RUNTIME_DIR is not set: give --state-dir DIR (or "
-                                 "SUPERVISE_STATE_DIR) for the lock state");
+                throw UsageError(
+                    "XDG_RUNTIME_DIR is not set: give --state-dir DIR (or "
+                    "SUPERVISE_STATE_DIR) for the lock state");
             path = std::string(runtime) + "/supervise";
         }
     }
@@ -40,7 +41,8 @@ std::string open_state_dir(const std::string& override_path) {
         if (errno != ENOENT) throw SystemError("inspect state directory", path, errno);
         if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
             throw SystemError("create state directory", path, errno);
-        if (::lstat(path.c_str(), &st) != 0) throw SystemError("inspect state directory", path, errno);
+        if (::lstat(path.c_str(), &st) != 0)
+            throw SystemError("inspect state directory", path, errno);
     }
     // Never followed through a symlink, never another user's, never writable by others
     // without the sticky bit: otherwise one user could read, steal or free another's locks.

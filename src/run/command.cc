@@ -25,7 +25,9 @@ std::vector<std::string> build_environment(
     }
     for (const auto& [key, value] : overrides) {
         // a later -E of the same name wins
-        std::erase_if(result, [&](const std::string& e) { return e.compare(0, key.size() + 1, key + "=") == 0; });
+        std::erase_if(result, [&](const std::string& e) {
+            return e.compare(0, key.size() + 1, key + "=") == 0;
+        });
         result.push_back(key + "=" + value);
     }
     return result;
@@ -49,7 +51,8 @@ std::string relative_to(const std::optional<std::string>& chdir, const std::stri
 
 }  // namespace
 
-std::string resolve_executable(const std::string& argv0, const std::vector<std::string>& environment,
+std::string resolve_executable(const std::string& argv0,
+                               const std::vector<std::string>& environment,
                                const std::optional<std::string>& chdir) {
     if (argv0.empty()) throw CommandError("cannot run '': command not found", kExitNotFound);
     if (argv0.find('/') != std::string::npos) {

@@ -16,7 +16,8 @@ std::vector<std::string> build_environment(
 // Finds argv0 as a shell would: as a path when it has a '/', else in PATH (taken from
 // environment). Relative paths are resolved against chdir when set. Throws CommandError
 // (127 not found, 126 not executable).
-std::string resolve_executable(const std::string& argv0, const std::vector<std::string>& environment,
+std::string resolve_executable(const std::string& argv0,
+                               const std::vector<std::string>& environment,
                                const std::optional<std::string>& chdir);
 
 }  // namespace supervise::run

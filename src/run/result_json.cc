@@ -18,11 +18,21 @@ std::string json_quote(const std::string& text) {
     std::string out = "\"";
     for (unsigned char c : text) {
         switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            case '\r': out += "\\r"; break;
+            case '"':
+                out += "\\\"";
+                break;
+            case '\\':
+                out += "\\\\";
+                break;
+            case '\n':
+                out += "\\n";
+                break;
+            case '\t':
+                out += "\\t";
+                break;
+            case '\r':
+                out += "\\r";
+                break;
             default:
                 if (c < 0x20) {
                     char escaped[8];
@@ -38,7 +48,9 @@ std::string json_quote(const std::string& text) {
 
 namespace {
 
-std::string quoted(const std::string& text) { return json_quote(text); }
+std::string quoted(const std::string& text) {
+    return json_quote(text);
+}
 
 std::string number(double value) {
     char text[32];

@@ -76,7 +76,7 @@ void write_all(int fd, const char* data, size_t size) {
 }  // namespace
 
 class Run::Impl {
-public:
+  public:
     explicit Impl(RunSpec spec) : spec_(std::move(spec)) {}
 
     void launch();
@@ -100,7 +100,7 @@ public:
     bool memory_warned_ = false;
     RunResult result_;
 
-private:
+  private:
     void handle_signals();
     void on_timeout();
     void check_memory();
@@ -117,7 +117,8 @@ void Run::Impl::launch() {
     std::string executable = run::resolve_executable(spec_.argv[0], environment, spec_.chdir);
 
     if (spec_.log_path) {
-        log_.reset(::open(spec_.log_path->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+        log_.reset(
+            ::open(spec_.log_path->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
         if (!log_) throw SystemError("open log file", *spec_.log_path, errno);
     }
     driver_ = make_driver(spec_.driver);
@@ -212,7 +213,8 @@ void Run::Impl::on_timeout() {
     result_.timed_out = true;
     timed_out_at_ = Clock::now();
     emit(RunEvent::Kind::timeout,
-         "timed out after " + format_duration(std::chrono::duration<double>(spec_.timeout).count()) +
+         "timed out after " +
+             format_duration(std::chrono::duration<double>(spec_.timeout).count()) +
              (spec_.kill_after.count() > 0
                   ? ": sending SIGTERM to the whole tree, SIGKILL in " +
                         format_duration(std::chrono::duration<double>(spec_.kill_after).count())
@@ -238,8 +240,8 @@ void Run::Impl::check_memory() {
     char share[16];
     std::snprintf(share, sizeof share, "%g%%", *spec_.memory_warn * 100);
     emit(RunEvent::Kind::memory_warning, "warning: memory usage " + format_size(*usage) +
-                                             " crossed " + share + " of the " +
-                                             format_size(limit) + " limit");
+                                             " crossed " + share + " of the " + format_size(limit) +
+                                             " limit");
 }
 
 void Run::Impl::pump(sys::UniqueFd& pipe, int our_fd, std::string* capture) {
@@ -267,14 +269,19 @@ std::optional<RunResult> Run::Impl::wait_until(std::optional<Clock::time_point> 
     while (!main_exited_) {
         int timeout_ms = -1;
         if (deadline) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
+            auto left =
+                std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
             if (left.count() <= 0) return std::nullopt;
             timeout_ms = static_cast<int>(left.count()) + 1;
         }
         for (auto tag : epoll_.wait(timeout_ms)) {
             switch (tag) {
-                case kExit: main_exited_ = true; break;
-                case kSignal: handle_signals(); break;
+                case kExit:
+                    main_exited_ = true;
+                    break;
+                case kSignal:
+                    handle_signals();
+                    break;
                 case kTimeout:
                     if (timeout_timer_.consume()) on_timeout();
                     break;
@@ -284,7 +291,9 @@ std::optional<RunResult> Run::Impl::wait_until(std::optional<Clock::time_point> 
                         kill_sent_ = true;
                     }
                     break;
-                case kMemoryWatch: check_memory(); break;
+                case kMemoryWatch:
+                    check_memory();
+                    break;
                 case kStdout:
                     if (stdout_pipe_)
                         pump(stdout_pipe_, STDOUT_FILENO,
@@ -317,8 +326,9 @@ void Run::Impl::finish(const siginfo_t& info) {
         // After a timeout the tree keeps its grace period; otherwise the main process
         // has ended and so has the run.
         if (result_.timed_out && !kill_sent_) {
-            auto grace_left = spec_.kill_after - std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                     Clock::now() - timed_out_at_);
+            auto grace_left =
+                spec_.kill_after -
+                std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - timed_out_at_);
             if (grace_left.count() > 0) cgroup_->wait_until_empty(grace_left);
         }
         if (cgroup_->populated()) {
@@ -326,8 +336,8 @@ void Run::Impl::finish(const siginfo_t& info) {
             cgroup_->signal_all(SIGKILL);
         }
         if (!cgroup_->wait_until_empty(std::chrono::seconds(10)))
-            emit(RunEvent::Kind::info, "warning: processes of " + cgroup_->unified_path() +
-                                           " survived SIGKILL for 10s");
+            emit(RunEvent::Kind::info,
+                 "warning: processes of " + cgroup_->unified_path() + " survived SIGKILL for 10s");
     }
     // Output left in the pipes: every writer is gone now, so this ends at EOF.
     for (auto* pipe : {&stdout_pipe_, &stderr_pipe_}) {
@@ -386,13 +396,21 @@ Run::~Run() {
     }
 }
 
-pid_t Run::pid() const { return impl_->child_->pid(); }
-const CgroupIdentity& Run::cgroup() const { return impl_->result_.cgroup; }
-RunResult Run::wait() { return *impl_->wait_until(std::nullopt); }
+pid_t Run::pid() const {
+    return impl_->child_->pid();
+}
+const CgroupIdentity& Run::cgroup() const {
+    return impl_->result_.cgroup;
+}
+RunResult Run::wait() {
+    return *impl_->wait_until(std::nullopt);
+}
 std::optional<RunResult> Run::wait_for(std::chrono::milliseconds timeout) {
     return impl_->wait_until(Clock::now() + timeout);
 }
-void Run::cancel() { impl_->cancel(); }
+void Run::cancel() {
+    impl_->cancel();
+}
 
 int RunResult::exit_status() const {
     if (timed_out) return kExitTimeout;

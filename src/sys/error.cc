@@ -1,6 +1,6 @@
-#include <cstring>
-
 #include "supervise/error.h"
+
+#include <cstring>
 
 namespace supervise {
 

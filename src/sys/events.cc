@@ -23,7 +23,9 @@ void Epoll::add(int fd, std::uint64_t tag, std::uint32_t events) {
         throw SystemError("watch", "a descriptor with epoll", errno);
 }
 
-void Epoll::remove(int fd) { ::epoll_ctl(fd_.get(), EPOLL_CTL_DEL, fd, nullptr); }
+void Epoll::remove(int fd) {
+    ::epoll_ctl(fd_.get(), EPOLL_CTL_DEL, fd, nullptr);
+}
 
 std::vector<std::uint64_t> Epoll::wait(int timeout_ms) {
     epoll_event events[16];
@@ -51,7 +53,9 @@ SignalFd::SignalFd(const std::vector<int>& signals) {
     }
 }
 
-SignalFd::~SignalFd() { ::sigprocmask(SIG_SETMASK, &previous_, nullptr); }
+SignalFd::~SignalFd() {
+    ::sigprocmask(SIG_SETMASK, &previous_, nullptr);
+}
 
 bool SignalFd::read(signalfd_siginfo& info) {
     ssize_t n;

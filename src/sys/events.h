@@ -16,7 +16,7 @@
 namespace supervise::sys {
 
 class Epoll {
-public:
+  public:
     Epoll();
     // Watches fd for readability; `tag` comes back from wait().
     void add(int fd, std::uint64_t tag, std::uint32_t events = EPOLLIN);
@@ -24,14 +24,14 @@ public:
     // Tags of ready descriptors; empty after timeout (negative = wait forever).
     std::vector<std::uint64_t> wait(int timeout_ms);
 
-private:
+  private:
     UniqueFd fd_;
 };
 
 // Blocks the given signals in this thread and reads them from a signalfd. The destructor
 // restores the previous mask (pending signals are then delivered as usual).
 class SignalFd {
-public:
+  public:
     explicit SignalFd(const std::vector<int>& signals);
     ~SignalFd();
     SignalFd(const SignalFd&) = delete;
@@ -41,14 +41,14 @@ public:
     bool read(signalfd_siginfo& info);
     const sigset_t& previous_mask() const { return previous_; }
 
-private:
+  private:
     UniqueFd fd_;
     sigset_t previous_;
 };
 
 // One-shot monotonic timer.
 class TimerFd {
-public:
+  public:
     TimerFd();
     int fd() const { return fd_.get(); }
     void arm(std::chrono::milliseconds after);
@@ -57,12 +57,12 @@ public:
     // Consumes the expiration count; true when the timer fired.
     bool consume();
 
-private:
+  private:
     UniqueFd fd_;
 };
 
 class Inotify {
-public:
+  public:
     Inotify();
     int fd() const { return fd_.get(); }
     // Returns the watch descriptor; throws SystemError.
@@ -70,7 +70,7 @@ public:
     // Drains pending events; returns true when any arrived.
     bool drain();
 
-private:
+  private:
     UniqueFd fd_;
 };
 

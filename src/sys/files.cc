@@ -66,8 +66,8 @@ void write_file(const std::string& path, std::string_view text, const std::strin
 void write_file_atomic(const std::string& path, std::string_view text, unsigned mode) {
     // A name of our own: two processes may write the same file at once (the last rename wins).
     std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-    UniqueFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-                       mode));
+    UniqueFd fd(
+        ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode));
     if (!fd) throw SystemError("create", temporary, errno);
     size_t done = 0;
     while (done < text.size()) {

@@ -55,7 +55,7 @@ struct ChildArgs {
         struct sigaction current;
         if (::sigaction(sig, nullptr, &current) == 0 && current.sa_handler == SIG_IGN &&
             sig != SIGTTOU && sig != SIGTTIN && sig != SIGTSTP) {
-            struct sigaction dfl{};
+            struct sigaction dfl {};
             dfl.sa_handler = SIG_DFL;
             ::sigaction(sig, &dfl, nullptr);
         }

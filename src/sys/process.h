@@ -25,7 +25,7 @@ struct ExecPlan {
 };
 
 class ChildProcess {
-public:
+  public:
     // What went wrong between release() and exec in the child.
     struct StartFailure {
         enum class Step { chdir, exec } step;
@@ -55,7 +55,7 @@ public:
     // Reaps the child if it has exited; waits when block is set.
     std::optional<siginfo_t> reap(bool block);
 
-private:
+  private:
     ChildProcess() = default;
     pid_t pid_ = -1;
     UniqueFd pidfd_;

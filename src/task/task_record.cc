@@ -12,7 +12,8 @@
 namespace supervise::task {
 
 double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 void validate_task_id(const std::string& id) {
@@ -65,30 +66,53 @@ std::optional<TaskRecord> parse_task_record(const std::string& text) {
                 if (value.empty() || used != value.size()) throw std::invalid_argument(key);
                 return number;
             };
-            auto as_double = [&] { return whole([](const std::string& v, size_t* n) { return std::stod(v, n); }); };
-            auto as_int = [&] { return whole([](const std::string& v, size_t* n) { return std::stoi(v, n); }); };
-            auto as_u64 = [&] { return whole([](const std::string& v, size_t* n) { return std::stoull(v, n); }); };
-            if (key == "version") version = value == "1";
-            else if (key == "id") r.id = lock::unescape_value(value);
+            auto as_double = [&] {
+                return whole([](const std::string& v, size_t* n) { return std::stod(v, n); });
+            };
+            auto as_int = [&] {
+                return whole([](const std::string& v, size_t* n) { return std::stoi(v, n); });
+            };
+            auto as_u64 = [&] {
+                return whole([](const std::string& v, size_t* n) { return std::stoull(v, n); });
+            };
+            if (key == "version")
+                version = value == "1";
+            else if (key == "id")
+                r.id = lock::unescape_value(value);
             else if (key == "state") {
                 if (value != "running" && value != "finished") return std::nullopt;
                 r.finished = value == "finished";
                 state = true;
-            } else if (key == "command") r.command = lock::unescape_value(value);
-            else if (key == "started") r.started = as_double();
-            else if (key == "ended") r.ended = as_double();
-            else if (key == "runner_pid") r.runner_pid = as_int();
-            else if (key == "runner_start_time") r.runner_start_time = as_u64();
-            else if (key == "boot_id") r.boot_id = value;
-            else if (key == "exit_status") r.exit_status = as_int();
-            else if (key == "ttl") r.ttl_seconds = as_double();
-            else if (key == "cgroup") r.cgroup.path = lock::unescape_value(value);
-            else if (key == "cgroup_id") r.cgroup.id = as_u64();
-            else if (key == "driver") r.cgroup.driver = parse_driver_kind(value);
-            else if (key == "unit") r.cgroup.unit = lock::unescape_value(value);
-            else if (key == "result") r.result_json = lock::unescape_value(value);
-            else if (key == "dir") r.dirs.push_back(lock::unescape_value(value));
-            else if (key == "end") end = value == "1";
+            } else if (key == "command")
+                r.command = lock::unescape_value(value);
+            else if (key == "started")
+                r.started = as_double();
+            else if (key == "ended")
+                r.ended = as_double();
+            else if (key == "runner_pid")
+                r.runner_pid = as_int();
+            else if (key == "runner_start_time")
+                r.runner_start_time = as_u64();
+            else if (key == "boot_id")
+                r.boot_id = value;
+            else if (key == "exit_status")
+                r.exit_status = as_int();
+            else if (key == "ttl")
+                r.ttl_seconds = as_double();
+            else if (key == "cgroup")
+                r.cgroup.path = lock::unescape_value(value);
+            else if (key == "cgroup_id")
+                r.cgroup.id = as_u64();
+            else if (key == "driver")
+                r.cgroup.driver = parse_driver_kind(value);
+            else if (key == "unit")
+                r.cgroup.unit = lock::unescape_value(value);
+            else if (key == "result")
+                r.result_json = lock::unescape_value(value);
+            else if (key == "dir")
+                r.dirs.push_back(lock::unescape_value(value));
+            else if (key == "end")
+                end = value == "1";
         }
     } catch (const std::exception&) {
         return std::nullopt;
@@ -109,8 +133,10 @@ TaskStatus judge(const TaskRecord& r, std::optional<double> ttl, double now) {
     if (r.finished) {
         // A result from another boot is still a result (it lives in /var/lib).
         auto limit = ttl ? ttl : r.ttl_seconds;
-        if (limit && now - r.ended > *limit) status.state = TaskState::expired;
-        else status.state = *r.exit_status == 0 ? TaskState::succeeded : TaskState::failed;
+        if (limit && now - r.ended > *limit)
+            status.state = TaskState::expired;
+        else
+            status.state = *r.exit_status == 0 ? TaskState::succeeded : TaskState::failed;
         return status;
     }
     // A "running" record from another boot is lost; in this boot, running while its
@@ -138,11 +164,16 @@ namespace supervise {
 
 std::string TaskStatus::words() const {
     switch (state) {
-        case TaskState::running: return "running";
-        case TaskState::succeeded: return "succeeded";
-        case TaskState::failed: return "failed(" + std::to_string(record.exit_status.value_or(0)) + ")";
-        case TaskState::lost: return "lost";
-        case TaskState::expired: return "expired";
+        case TaskState::running:
+            return "running";
+        case TaskState::succeeded:
+            return "succeeded";
+        case TaskState::failed:
+            return "failed(" + std::to_string(record.exit_status.value_or(0)) + ")";
+        case TaskState::lost:
+            return "lost";
+        case TaskState::expired:
+            return "expired";
     }
     return "unknown";
 }

@@ -3,11 +3,11 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <linux/close_range.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,10 +31,9 @@ namespace supervise {
 
 namespace {
 
-
 // The task's critical section (start, reset): an exclusive flock on <task>/lock.
 class TaskLock {
-public:
+  public:
     explicit TaskLock(const std::string& dir) {
         std::string path = dir + "/lock";
         fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
@@ -43,7 +42,7 @@ public:
             if (errno != EINTR) throw SystemError("lock", path, errno);
     }
 
-private:
+  private:
     sys::UniqueFd fd_;
 };
 
@@ -70,17 +69,20 @@ void remove_tree(const std::string& dir) {
     ::rmdir(dir.c_str());
 }
 
-sys::UniqueFd open_pidfd(pid_t pid) { return sys::UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))); }
+sys::UniqueFd open_pidfd(pid_t pid) {
+    return sys::UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
+}
 
 // The background runner: runs in its own session, output into the task log, and records
 // the task's life: running (runner known), placed (cgroup known), finished (result).
 [[noreturn]] void runner_main(const std::string& dir, const std::string& id, RunSpec spec,
-                              const std::optional<LockOptions>& lock, const TaskStartOptions& options,
-                              int ready_fd) {
+                              const std::optional<LockOptions>& lock,
+                              const TaskStartOptions& options, int ready_fd) {
     int status = kExitFailure;
     try {
         sys::UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-        sys::UniqueFd log(::open((dir + "/log").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+        sys::UniqueFd log(::open((dir + "/log").c_str(),
+                                 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
         if (null) ::dup2(null.get(), 0);
         if (log) {
             ::dup2(log.get(), 1);
@@ -88,7 +90,8 @@ sys::UniqueFd open_pidfd(pid_t pid) { return sys::UniqueFd(static_cast<int>(::sy
         }
         TaskRecord record;
         record.id = id;
-        for (const auto& word : spec.argv) record.command += (record.command.empty() ? "" : " ") + word;
+        for (const auto& word : spec.argv)
+            record.command += (record.command.empty() ? "" : " ") + word;
         record.started = task::unix_now();
         record.runner_pid = ::getpid();
         record.runner_start_time = lock::process_start_time(::getpid()).value_or(0);
@@ -101,7 +104,8 @@ sys::UniqueFd open_pidfd(pid_t pid) { return sys::UniqueFd(static_cast<int>(::sy
 
         spec.forward_signals = false;
         spec.on_event = [&](const RunEvent& event) {
-            std::fprintf(stderr, "%s%s\n", options.log_messages_prefix.c_str(), event.message.c_str());
+            std::fprintf(stderr, "%s%s\n", options.log_messages_prefix.c_str(),
+                         event.message.c_str());
         };
         spec.on_placed = [&](const RunCgroup& cgroup, pid_t) {
             record.cgroup = cgroup.identity();
@@ -115,8 +119,8 @@ sys::UniqueFd open_pidfd(pid_t pid) { return sys::UniqueFd(static_cast<int>(::sy
                 record.result_json = to_json(*outcome.result);
             } else {
                 status = 75;
-                std::fprintf(stderr, "%slock %s not obtained\n", options.log_messages_prefix.c_str(),
-                             lock ? lock->name.c_str() : "");
+                std::fprintf(stderr, "%slock %s not obtained\n",
+                             options.log_messages_prefix.c_str(), lock ? lock->name.c_str() : "");
             }
         } catch (const Error& e) {
             std::fprintf(stderr, "%s%s\n", options.log_messages_prefix.c_str(), e.what());
@@ -151,7 +155,8 @@ std::string open_task_root(const std::string& state_dir_override) {
             std::string local = std::string(home) + "/.local";
             ::mkdir(local.c_str(), 0700);
         } else {
-            throw UsageError("neither XDG_STATE_HOME nor HOME is set: give --state-dir DIR for tasks");
+            throw UsageError(
+                "neither XDG_STATE_HOME nor HOME is set: give --state-dir DIR for tasks");
         }
         ::mkdir(base.c_str(), 0700);
         sys::make_private_dir(base + "/supervise");
@@ -165,9 +170,12 @@ std::string TaskStore::directory(const std::string& id) const {
     return root_ + "/" + lock::encode_pool_name(id);
 }
 
-std::string TaskStore::log_path(const std::string& id) const { return directory(id) + "/log"; }
+std::string TaskStore::log_path(const std::string& id) const {
+    return directory(id) + "/log";
+}
 
-std::optional<TaskStatus> TaskStore::status(const std::string& id, std::optional<double> ttl) const {
+std::optional<TaskStatus> TaskStore::status(const std::string& id,
+                                            std::optional<double> ttl) const {
     task::validate_task_id(id);
     auto record = read_record(directory(id));
     if (!record) return std::nullopt;
@@ -196,7 +204,8 @@ std::vector<TaskStatus> TaskStore::list() const {
         }
     }
     ::closedir(dir);
-    std::sort(all.begin(), all.end(), [](const TaskStatus& a, const TaskStatus& b) { return a.record.id < b.record.id; });
+    std::sort(all.begin(), all.end(),
+              [](const TaskStatus& a, const TaskStatus& b) { return a.record.id < b.record.id; });
     return all;
 }
 
@@ -209,13 +218,16 @@ TaskStore::Started TaskStore::start(const std::string& id, RunSpec spec,
     TaskLock task_lock(dir);
     if (auto current = status(id, options.ttl_seconds)) {
         switch (current->state) {
-            case TaskState::running: return {StartKind::joined, *current};
-            case TaskState::succeeded: return {StartKind::cached, *current};
+            case TaskState::running:
+                return {StartKind::joined, *current};
+            case TaskState::succeeded:
+                return {StartKind::cached, *current};
             case TaskState::failed:
                 if (!options.rerun_failed) return {StartKind::cached, *current};
                 break;
             case TaskState::lost:
-            case TaskState::expired: break;
+            case TaskState::expired:
+                break;
         }
     }
     sys::Pipe ready = sys::Pipe::create();
@@ -237,13 +249,16 @@ TaskStore::Started TaskStore::start(const std::string& id, RunSpec spec,
     }
     ready.write.reset();
     int wstatus;
-    while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {}
+    while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
+    }
     char byte;
     ssize_t n;
     do {
         n = ::read(ready.read.get(), &byte, 1);
     } while (n < 0 && errno == EINTR);
-    if (n != 1) throw Error("the runner of task " + id + " failed to start (see its log: " + log_path(id) + ")");
+    if (n != 1)
+        throw Error("the runner of task " + id + " failed to start (see its log: " + log_path(id) +
+                    ")");
     auto started = status(id, options.ttl_seconds);
     if (!started) throw Error("the runner of task " + id + " wrote no record");
     return {StartKind::started, *started};
@@ -278,7 +293,8 @@ std::optional<TaskStatus> TaskStore::wait(const std::string& id,
         sys::UniqueFd runner;
         if (current->runner_alive) runner = open_pidfd(current->record.runner_pid);
         auto again = status(id);
-        if (!again || again->state != TaskState::running || again->record.cgroup.path != current->record.cgroup.path)
+        if (!again || again->state != TaskState::running ||
+            again->record.cgroup.path != current->record.cgroup.path)
             changed = true;
         if (changed) continue;
         enum : std::uint64_t { kChange, kDeadline, kMessage };
@@ -313,11 +329,13 @@ void TaskStore::copy_log(const std::string& id, int fd, bool follow) const {
     char buffer[65536];
     for (;;) {
         ssize_t n;
-        while ((n = ::read(log.get(), buffer, sizeof buffer)) > 0) (void)!::write(fd, buffer, static_cast<size_t>(n));
+        while ((n = ::read(log.get(), buffer, sizeof buffer)) > 0)
+            (void)!::write(fd, buffer, static_cast<size_t>(n));
         if (!follow) return;
         auto current = status(id);
         if (!current || current->state != TaskState::running) {
-            while ((n = ::read(log.get(), buffer, sizeof buffer)) > 0) (void)!::write(fd, buffer, static_cast<size_t>(n));
+            while ((n = ::read(log.get(), buffer, sizeof buffer)) > 0)
+                (void)!::write(fd, buffer, static_cast<size_t>(n));
             return;
         }
         sys::Epoll epoll;

@@ -20,12 +20,16 @@ using namespace std::chrono_literals;
 RunSpec spec_for(std::vector<std::string> argv) {
     RunSpec spec;
     spec.argv = std::move(argv);
-    if (const char* driver = std::getenv("SUPERVISE_DRIVER")) spec.driver.kind = parse_driver_kind(driver);
-    if (const char* manager = std::getenv("SUPERVISE_SYSTEMD_MANAGER")) spec.driver.systemd_manager = manager;
+    if (const char* driver = std::getenv("SUPERVISE_DRIVER"))
+        spec.driver.kind = parse_driver_kind(driver);
+    if (const char* manager = std::getenv("SUPERVISE_SYSTEMD_MANAGER"))
+        spec.driver.systemd_manager = manager;
     return spec;
 }
 
-bool alive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+bool alive(pid_t pid) {
+    return ::kill(pid, 0) == 0 || errno == EPERM;
+}
 
 TEST(RunApi, CapturesOutputAndExitCode) {
     auto spec = spec_for({"sh", "-c", "echo out; echo err >&2; exit 7"});
@@ -49,7 +53,8 @@ TEST(RunApi, CommandRunsInsideTheRunsCgroup) {
     // The unified line ("0::/x/y") names the directory the identity points at.
     auto line = result.captured_stdout.substr(result.captured_stdout.find("0::") + 3);
     line = line.substr(0, line.find('\n'));
-    EXPECT_TRUE(path.size() >= line.size() && path.compare(path.size() - line.size(), line.size(), line) == 0)
+    EXPECT_TRUE(path.size() >= line.size() &&
+                path.compare(path.size() - line.size(), line.size(), line) == 0)
         << path << " vs " << line;
 }
 

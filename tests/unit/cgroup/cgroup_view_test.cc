@@ -15,7 +15,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class FakeCgroup : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         root_ = fs::temp_directory_path() / ("supervise-view-test-" + std::to_string(::getpid()));
         fs::create_directories(root_ / "unified" / "child");

@@ -43,7 +43,7 @@ TEST(ValidateLockName, RefusesEmptyLongAndNonUtf8) {
     EXPECT_THROW(validate_lock_name(std::string(256, 'a')), UsageError);
     EXPECT_NO_THROW(validate_lock_name(std::string(255, 'a')));
     EXPECT_THROW(validate_lock_name("bad\xff"), UsageError);
-    EXPECT_THROW(validate_lock_name("\xc0\xaf"), UsageError);  // overlong '/'
+    EXPECT_THROW(validate_lock_name("\xc0\xaf"), UsageError);      // overlong '/'
     EXPECT_THROW(validate_lock_name("\xed\xa0\x80"), UsageError);  // surrogate
     EXPECT_NO_THROW(validate_lock_name("bäckerei-🍞"));
     EXPECT_THROW(validate_lock_name("two\nlines"), UsageError);

@@ -13,7 +13,7 @@ namespace {
 namespace fs = std::filesystem;
 
 class StateDir : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         root_ = fs::temp_directory_path() / ("supervise-state-test-" + std::to_string(::getpid()));
         fs::create_directories(root_);
@@ -57,7 +57,10 @@ TEST_F(StateDir, ForeignOwnerIsRefused) {
 
 TEST_F(StateDir, FileIsRefused) {
     auto path = root_ / "file";
-    { FILE* f = std::fopen(path.c_str(), "w"); std::fclose(f); }
+    {
+        FILE* f = std::fopen(path.c_str(), "w");
+        std::fclose(f);
+    }
     EXPECT_THROW(open_state_dir(path.string()), UsageError);
 }
 

@@ -15,9 +15,10 @@ namespace {
 namespace fs = std::filesystem;
 
 class ResolveExecutable : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
-        root_ = fs::temp_directory_path() / ("supervise-command-test-" + std::to_string(::getpid()));
+        root_ =
+            fs::temp_directory_path() / ("supervise-command-test-" + std::to_string(::getpid()));
         fs::create_directories(root_ / "bin1");
         fs::create_directories(root_ / "bin2");
         make(root_ / "bin2" / "tool", 0755);
@@ -41,7 +42,8 @@ TEST_F(ResolveExecutable, FindsCommandInPath) {
 }
 
 TEST_F(ResolveExecutable, SkipsNonExecutableEarlierInPath) {
-    EXPECT_EQ(resolve_executable("plain", env(), std::nullopt), (root_ / "bin2" / "plain").string());
+    EXPECT_EQ(resolve_executable("plain", env(), std::nullopt),
+              (root_ / "bin2" / "plain").string());
 }
 
 TEST_F(ResolveExecutable, MissingCommandIs127) {

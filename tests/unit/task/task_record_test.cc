@@ -90,8 +90,9 @@ TEST(TaskRecord, EveryTruncationIsRejected) {
     ASSERT_EQ(text.substr(text.size() - 7), "\nend=1\n");
     // (all but the final newline is still a whole record: its end marker is intact)
     for (size_t length = 0; length < text.size() - 1; ++length)
-        EXPECT_FALSE(parse_task_record(text.substr(0, length))) << "accepted the first " << length
-                                                                 << " bytes:\n" << text.substr(0, length);
+        EXPECT_FALSE(parse_task_record(text.substr(0, length)))
+            << "accepted the first " << length << " bytes:\n"
+            << text.substr(0, length);
 }
 
 TEST(TaskRecord, GarbageIsRejected) {
@@ -105,7 +106,8 @@ TEST(TaskRecord, GarbledFieldsAreRejected) {
         auto at = good.find("\n" + key + "=");
         EXPECT_NE(at, std::string::npos) << key;
         auto end = good.find('\n', at + 1);
-        return line.empty() ? good.substr(0, at) + good.substr(end) : good.substr(0, at + 1) + line + good.substr(end);
+        return line.empty() ? good.substr(0, at) + good.substr(end)
+                            : good.substr(0, at + 1) + line + good.substr(end);
     };
     for (const auto& [key, line] : std::vector<std::pair<std::string, std::string>>{
              {"state", "state=sleeping"},
@@ -131,7 +133,8 @@ TEST(TaskRecord, NumbersWithTrailingGarbageAreRejected) {
     std::string good = serialize(finished_record(2, 1795430000.5));
     auto at = good.find("\nexit_status=2\n");
     ASSERT_NE(at, std::string::npos);
-    EXPECT_FALSE(parse_task_record(good.substr(0, at) + "\nexit_status=2xyz\n" + good.substr(at + 15)));
+    EXPECT_FALSE(
+        parse_task_record(good.substr(0, at) + "\nexit_status=2xyz\n" + good.substr(at + 15)));
 }
 
 TEST(Judge, FinishedWithinTtlIsItsResult) {
