@@ -5,7 +5,7 @@
 #   tests/install-deps.sh         build + tests + the cgroup worlds
 set -euo pipefail
 build=(cmake make g++ pkg-config libsystemd-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev
-       pandoc python3 perl)
+       pandoc python3 perl clang-format)
 tests=(git ca-certificates procps psmisc util-linux mount iproute2 coreutils findutils gawk strace
        util-linux user-mode-linux systemd systemd-container dbus dbus-user-session)
 wanted=("${build[@]}")
