@@ -1,6 +1,7 @@
 #!/bin/bash
 # Checks that every long option shown by `supervise --help` and by each subcommand's --help
-# (doctor, lock, unlock, check, list, kill, kill-all) appears in the man page source.
+# (doctor, lock, unlock, check, list, kill, kill-all, task and each `task VERB`) appears in
+# the man page source, and that each subcommand has its own "**supervise SUBCOMMAND**" entry.
 #   usage: check-man-options.sh SUPERVISE_BINARY MAN_PAGE_MARKDOWN
 # Exit status: 0 all documented, 1 some missing (listed on stderr), 2 bad usage.
 set -euo pipefail
@@ -14,7 +15,9 @@ page=$2
 [ -x "$binary" ] || { echo "check-man-options: $binary is not executable" >&2; exit 2; }
 [ -r "$page" ] || { echo "check-man-options: cannot read $page" >&2; exit 2; }
 
-subcommands=(doctor lock unlock check list kill kill-all)
+subcommands=(doctor lock unlock check list kill kill-all
+    task "task start" "task run" "task wait" "task status" "task log" "task list"
+    "task kill" "task reset" "task gc")
 
 # Long options as the help lists them: "--memory SIZE", "-C,--chdir DIR", "--json".
 long_options() {
@@ -25,7 +28,9 @@ missing=()
 declare -A seen=()
 for subcommand in "" "${subcommands[@]}"; do
     label="supervise${subcommand:+ $subcommand} --help"
-    # A subcommand that does not exist would not print its own usage line.
+    # A subcommand that does not exist would not print its own usage line. (Unquoted on
+    # purpose: "task start" is two words.)
+    # shellcheck disable=SC2086
     if ! help=$("$binary" $subcommand --help 2>&1); then
         echo "check-man-options: '$label' failed" >&2
         exit 2
@@ -56,4 +61,4 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
 fi
 echo "check-man-options: all ${#seen[@]} long options of supervise --help and of" \
-    "${subcommands[*]} --help are in $page"
+    "$(IFS=,; echo "${subcommands[*]}" | sed 's/,/, /g') --help are in $page"

@@ -68,8 +68,9 @@ int main(int argc, char** argv) {
         "supervise"};
     app.footer(kFooter);
     app.prefix_command();
-    app.set_version_flag("--version", std::string("supervise ") + SUPERVISE_VERSION +
-                                          " (C++20, libsystemd sd-bus, cgroup v2 / hybrid)");
+    app.set_version_flag("--version", std::string("supervise ") + SUPERVISE_VERSION + " (" +
+                                          SUPERVISE_BUILD_INFO +
+                                          "; drivers: systemd via sd-bus, cgroup2, hybrid)");
     app.get_formatter()->column_width(30);
 
     const std::string limits = "Limits";
