@@ -79,6 +79,10 @@ struct RunResult {
 // Name of a signal without "SIG" ("KILL"), or the number as text.
 std::string signal_name(int sig);
 
+// "killed: memory limit 512M exceeded (peak 512M, 1 process OOM-killed)", for a result
+// with oom_killed set.
+std::string describe_oom(const RunResult& result);
+
 // text as a JSON string literal, quotes included.
 std::string json_quote(const std::string& text);
 

@@ -52,6 +52,7 @@ struct TaskStatus {
 struct TaskStartOptions {
     std::optional<double> ttl_seconds;  // for this start's result (and for judging expiry)
     bool rerun_failed = false;
+    int lock_conflict_status = 75;  // the result when --lock is not obtained within --wait
     std::string log_messages_prefix = "supervise: ";
 };
 

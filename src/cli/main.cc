@@ -168,8 +168,9 @@ int main(int argc, char** argv) {
         // (SUPERVISE_STATE_DIR is read after parsing: an envname on each of these copies
         // would let the environment refill a value the command line gave.)
         to->add_option("--state-dir", run.state_dir,
-                       "Lock and task state here (env SUPERVISE_STATE_DIR; default /run/supervise, "
-                       "or $XDG_RUNTIME_DIR/supervise)")
+                       "State here (env SUPERVISE_STATE_DIR). Default: locks in /run/supervise or "
+                       "$XDG_RUNTIME_DIR/supervise; tasks in /var/lib/supervise/tasks or "
+                       "$XDG_STATE_HOME/supervise/tasks")
             ->type_name("DIR")
             ->group(group);
     };
@@ -349,7 +350,18 @@ int main(int argc, char** argv) {
         run.command.insert(run.command.end(), argv + split + 1, argv + argc);
     }
     // Only a run (and task start/run) takes a COMMAND: anything else left over is a mistake.
-    for (auto* sub : {doctor, lock, unlock, check, list, kill, kill_all}) {
+    std::vector<CLI::App*> no_arguments{doctor, lock, unlock, check, list, kill, kill_all};
+    for (auto* sub : task->get_subcommands({}))
+        if (sub->get_name() != "start" && sub->get_name() != "run") no_arguments.push_back(sub);
+    // "task start ID ls -l": what follows the command's first word is the command's
+    for (auto* sub : task->get_subcommands({}))
+        if (*sub && (sub->get_name() == "start" || sub->get_name() == "run") &&
+            !task_options.command.empty()) {
+            task_options.command.insert(task_options.command.end(), run.command.begin(),
+                                        run.command.end());
+            run.command.clear();
+        }
+    for (auto* sub : no_arguments) {
         std::vector<std::string> extra = sub->remaining();
         if (*sub && extra.empty() && !run.command.empty()) extra = run.command;
         if (*sub && !extra.empty()) {

@@ -48,16 +48,6 @@ void describe_limits(const Limits& limits, std::string& out) {
     }
 }
 
-std::string oom_line(const RunResult& result) {
-    std::string text = "killed: memory limit ";
-    text += result.memory_limit_bytes ? format_size(*result.memory_limit_bytes) : "(none set)";
-    text += " exceeded (peak ";
-    text += result.memory_peak_bytes ? format_size(*result.memory_peak_bytes) : "unknown";
-    text += ", " + std::to_string(result.oom_kills) + " process" +
-            (result.oom_kills == 1 ? "" : "es") + " OOM-killed)";
-    return text;
-}
-
 }  // namespace
 
 LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec,
@@ -177,7 +167,7 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
     }
     RunResult& result = *outcome.result;
 
-    if (result.oom_killed) message(global, oom_line(result));
+    if (result.oom_killed) message(global, describe_oom(result));
     std::string json = to_json(result);
     if (!options.result_file.empty()) {
         try {

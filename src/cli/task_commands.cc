@@ -74,6 +74,10 @@ std::optional<TaskStatus> known(const TaskStore& store, const std::string& id) {
 
 TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t,
                               const GlobalOptions& global) {
+    if (run.dry_run || run.json || !run.result_file.empty())
+        throw UsageError(
+            "--dry-run, --json and --result do not apply to tasks (see 'supervise task status ID "
+            "--json' for a task's result)");
     RunOptions options = run;
     options.command = t.command;
     if (options.command.empty())
@@ -94,6 +98,7 @@ TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t
         }
     }
     start.rerun_failed = t.rerun_failed;
+    start.lock_conflict_status = run.conflict_exit_code;
     TaskStore store = open_store(run);
     auto started = store.start(t.id, spec, lock, start);
     switch (started.kind) {

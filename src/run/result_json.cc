@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "supervise/parse.h"
 #include "supervise/run.h"
 
 namespace supervise {
@@ -64,6 +65,16 @@ std::string or_null(const std::optional<T>& value, F&& format) {
 }
 
 }  // namespace
+
+std::string describe_oom(const RunResult& result) {
+    std::string text = "killed: memory limit ";
+    text += result.memory_limit_bytes ? format_size(*result.memory_limit_bytes) : "(none set)";
+    text += " exceeded (peak ";
+    text += result.memory_peak_bytes ? format_size(*result.memory_peak_bytes) : "unknown";
+    text += ", " + std::to_string(result.oom_kills) + " process" +
+            (result.oom_kills == 1 ? "" : "es") + " OOM-killed)";
+    return text;
+}
 
 std::string to_json(const RunResult& r) {
     auto integer = [](auto v) { return std::to_string(v); };

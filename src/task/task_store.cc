@@ -117,10 +117,15 @@ sys::UniqueFd open_pidfd(pid_t pid) {
             if (outcome.result) {
                 status = outcome.result->exit_status();
                 record.result_json = to_json(*outcome.result);
+                if (outcome.result->oom_killed)
+                    std::fprintf(stderr, "%s%s\n", options.log_messages_prefix.c_str(),
+                                 describe_oom(*outcome.result).c_str());
             } else {
-                status = 75;
-                std::fprintf(stderr, "%slock %s not obtained\n",
-                             options.log_messages_prefix.c_str(), lock ? lock->name.c_str() : "");
+                status = options.lock_conflict_status;
+                std::fprintf(
+                    stderr, "%slock %s not obtained%s\n", options.log_messages_prefix.c_str(),
+                    lock ? lock->name.c_str() : "",
+                    outcome.lock == AcquireOutcome::cancelled ? ": cancelled by kill-all" : "");
             }
         } catch (const Error& e) {
             std::fprintf(stderr, "%s%s\n", options.log_messages_prefix.c_str(), e.what());
@@ -358,9 +363,22 @@ bool TaskStore::kill(const std::string& id, int sig) const {
         view.unified = current->record.cgroup.path;
         view.signal_all(sig);
     } else if (current->runner_alive) {
-        // Still waiting for its lock: ending the runner ends the task.
+        // Still waiting for its lock: ending the runner ends the task, and since the runner
+        // cannot say so any more, its end is recorded here as a death by that signal.
         auto pidfd = open_pidfd(current->record.runner_pid);
-        if (pidfd) ::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0);
+        if (pidfd && ::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) == 0) {
+            sys::Epoll epoll;
+            epoll.add(pidfd.get(), 0);
+            if (!epoll.wait(5000).empty()) {
+                auto after = read_record(directory(id));
+                if (after && !after->finished && after->cgroup.path.empty()) {
+                    after->finished = true;
+                    after->ended = task::unix_now();
+                    after->exit_status = 128 + sig;
+                    write_record(directory(id), *after);
+                }
+            }
+        }
     }
     return true;
 }
