@@ -174,20 +174,23 @@ def herd(waiters):
             time.sleep(0.2)
             start = time.perf_counter_ns()
             open(stop, "w").close()
-            cpu = 0.0
+            cpu, failed = 0.0, 0
             pending = {p.pid for p in procs}
             while pending:
                 pid, status, ru = os.wait4(-1, 0)
                 if pid in pending:
                     pending.discard(pid)
                     cpu += cpu_seconds(ru)
+                    failed += status != 0
                 elif pid == holder.pid:
                     holder.returncode = 0
             wall = time.perf_counter_ns() - start
             for p in procs:
                 p.returncode = 0
             holder.wait()
-            result[tool] = {"wall_ms": ms(wall), "cpu_ms": cpu * 1000, "cpu_per_handoff_ms": cpu * 1000 / waiters}
+            done = max(1, waiters - failed)  # a waiter that failed made no handoff
+            result[tool] = {"wall_ms": ms(wall), "cpu_ms": cpu * 1000, "failed": failed,
+                            "cpu_per_handoff_ms": cpu * 1000 / done}
     finally:
         wd.close()
     return result
@@ -278,6 +281,49 @@ def kill_all(processes, runs):
                 p.kill()
                 p.wait()
         for d in sorted(glob.glob(os.path.join(root, "**/"), recursive=True), key=len, reverse=True):
+            try:
+                os.rmdir(d)
+            except OSError:
+                pass
+        wd.close()
+
+
+def kill_floor(processes, runs):
+    """The kernel's part of kill-all: the same trees in bare cgroups (no supervise), then
+    cgroup.kill, wait for `populated 0` (polled every 0.2 ms), rmdir."""
+    wd = Workdir()
+    root = os.path.join(UNIFIED, "bench-floor-%d" % os.getpid())
+    os.makedirs(root, exist_ok=True)
+    dirs, procs = [], []
+    try:
+        for r in range(runs):
+            d = os.path.join(root, "tree%d" % r)
+            os.mkdir(d)
+            dirs.append(d)
+            ready = os.path.join(wd.path, "ready%d" % r)
+            enter = lambda d=d: open(os.path.join(d, "cgroup.procs"), "w").write(str(os.getpid()))
+            procs.append((subprocess.Popen([BENCHTOOL, "tree", str(processes // runs), ready], preexec_fn=enter), ready))
+        deadline = time.time() + 120
+        while not all(os.path.exists(ready) for _, ready in procs):
+            if time.time() > deadline:
+                raise RuntimeError("floor: trees did not start")
+            time.sleep(0.05)
+        start = time.perf_counter_ns()
+        for d in dirs:
+            with open(os.path.join(d, "cgroup.kill"), "w") as f:
+                f.write("1")
+        for d in dirs:
+            while "populated 1" in open(os.path.join(d, "cgroup.events")).read():
+                time.sleep(0.0002)
+            os.rmdir(d)
+        wall = time.perf_counter_ns() - start
+        return {"processes": processes, "floor_ms": ms(wall)}
+    finally:
+        for p, _ in procs:
+            if p.poll() is None:
+                p.kill()
+            p.wait()
+        for d in dirs + [root]:
             try:
                 os.rmdir(d)
             except OSError:
@@ -385,14 +431,19 @@ def table(r):
                                              ratio(h["supervise"]["p99_ms"], h["flock"]["p99_ms"])))
     add("")
     add("3. thundering herd (N waiters on one slot, each runs true)")
-    add("   %8s %12s %12s %14s %14s %14s" % ("waiters", "sv wall ms", "fl wall ms", "sv cpu ms", "sv cpu/handoff", "fl cpu/handoff"))
+    add("   %8s %11s %11s %11s %11s %11s %8s" % ("waiters", "sv wall ms", "fl wall ms", "sv cpu ms", "sv cpu/hoff", "fl cpu/hoff", "sv fail"))
     for n, res in r["herd"]:
-        add("   %8d %12.1f %12.1f %14.1f %14.2f %14.2f" % (n, res["supervise"]["wall_ms"], res["flock"]["wall_ms"],
+        add("   %8d %11.1f %11.1f %11.1f %11.2f %11.2f %8s" % (n, res["supervise"]["wall_ms"], res["flock"]["wall_ms"],
                                                         res["supervise"]["cpu_ms"], res["supervise"]["cpu_per_handoff_ms"],
-                                                        res["flock"]["cpu_per_handoff_ms"]))
-    first, last = r["herd"][0][1], r["herd"][-1][1]
-    add("   supervise cpu/handoff at %d vs %d waiters: %s" % (r["herd"][-1][0], r["herd"][0][0],
-        ratio(last["supervise"]["cpu_per_handoff_ms"], first["supervise"]["cpu_per_handoff_ms"])))
+                                                        res["flock"]["cpu_per_handoff_ms"],
+                                                        "%d/%d" % (res["supervise"]["failed"], n)))
+    ok = [(n, res) for n, res in r["herd"] if not res["supervise"]["failed"]]
+    if len(ok) > 1:
+        add("   supervise cpu/handoff at %d vs %d waiters (largest and smallest without failures): %s" % (
+            ok[-1][0], ok[0][0], ratio(ok[-1][1]["supervise"]["cpu_per_handoff_ms"], ok[0][1]["supervise"]["cpu_per_handoff_ms"])))
+    for n, res in r["herd"]:
+        if res["supervise"]["failed"]:
+            add("   %d waiters: %d supervise waiters failed (exit status != 0; see stderr: inotify instances)" % (n, res["supervise"]["failed"]))
     add("")
     add("4. contended throughput (%s)" % r["throughput_desc"])
     add("   %-8s %12s %12s %12s %12s %8s" % ("slots", "sv runs/s", "fl runs/s", "sv cpu/run", "fl cpu/run", "sv/fl time"))
@@ -401,13 +452,15 @@ def table(r):
                                                      res["supervise"]["cpu_ms_per_run"], res["flock"]["cpu_ms_per_run"],
                                                      ratio(res["supervise"]["wall_ms"], res["flock"]["wall_ms"])))
     add("")
-    add("5. kill-all (trees of N processes across several runs; until every cgroup is empty and removed)")
+    add("5. kill-all (trees of N processes across several runs; until every cgroup is empty and removed;")
+    add("   kernel floor: the same trees in bare cgroups, cgroup.kill, wait until empty, rmdir)")
     for res in r["kill_all"]:
         if "error" in res:
             add("   error: %s" % res["error"])
             continue
-        add("   %6d processes in %d runs: %8.1f ms  (exit %d, cgroups left %d)" % (res["processes"], res["runs"],
-            res["kill_all_ms"], res["exit"], res["cgroups_left"]))
+        add("   %6d processes in %d runs: kill-all %8.1f ms  (exit %d, cgroups left %d); kernel floor %8.1f ms: %s" % (
+            res["processes"], res["runs"], res["kill_all_ms"], res["exit"], res["cgroups_left"], res.get("floor_ms", 0),
+            ratio(res["kill_all_ms"], res.get("floor_ms", 0))))
     f = r["footprint"]
     add("")
     add("6. footprint while the command runs (peak RSS = VmHWM; of it anonymous = RssAnon; PSS)")
@@ -438,7 +491,7 @@ def run_all(quick):
     log("bench: handoff")
     r["handoff"] = handoff(20 if quick else 100)
     log("bench: herd")
-    r["herd"] = [(n, herd(n)) for n in ((5, 10, 20) if quick else (10, 50, 200))]
+    r["herd"] = [(n, herd(n)) for n in ((5, 10, 20) if quick else (10, 50, 100, 200))]
     clients, runs = (8, 10) if quick else (8, 100)
     r["throughput_desc"] = "%d clients x %d runs of true; flock with 4 slots: 4 files tried round-robin with -n, then block on one" % (clients, runs)
     log("bench: throughput")
@@ -447,7 +500,9 @@ def run_all(quick):
     r["kill_all"] = []
     for n in ((100, 1000) if quick else (100, 1000, 10000)):
         try:
-            r["kill_all"].append(kill_all(n, 4))
+            res = kill_all(n, 4)
+            res.update(kill_floor(n, 4))
+            r["kill_all"].append(res)
         except Exception as e:  # report, go on
             r["kill_all"].append({"error": "%d processes: %s" % (n, e)})
     log("bench: footprint")
@@ -475,7 +530,8 @@ def main():
         print("   (load average at the end: %s)" % r["machine_after"])
         return
     one = {"overhead": lambda: overhead(a.rounds, a.driver, a.systemd_run), "handoff": lambda: handoff(a.n),
-           "herd": lambda: herd(a.n), "throughput": lambda: throughput(8, a.n, 1), "kill-all": lambda: kill_all(a.n, 4),
+           "herd": lambda: herd(a.n), "throughput": lambda: throughput(8, a.n, 1),
+           "kill-all": lambda: dict(kill_all(a.n, 4), **kill_floor(a.n, 4)),
            "footprint": footprint}[a.what]
     print(json.dumps(one()))
 

@@ -45,11 +45,15 @@ class SlotGrant::Impl {
     std::optional<lock::PoolLock> pool_lock;
     sys::UniqueFd ticket_fd;
     std::string ticket_path;
+    std::uint64_t ticket_seq = 0;
     std::string command;
     int slot = 0;
     double wait_seconds = 0;
     std::string cgroup_name;
     bool committed = false;
+    // The head waiters' inotify instance. Closing one costs a grace period, so it goes with
+    // the grant (after the run), not between the wake-up and the command's start.
+    std::optional<sys::Inotify> inotify;
 
     void write(OwnerRecord record) {
         record.slot = slot;
@@ -58,16 +62,18 @@ class SlotGrant::Impl {
         record.supervisor_pid = ::getpid();
         record.command = command;
         record.started = unix_now();
-        sys::write_file_atomic(paths.record(slot), lock::serialize(record), 0600);
+        sys::write_file_atomic(paths.record(slot), lock::serialize(record), 0600, false);
         committed = true;
         finish();
     }
-    // Leaves the queue and the critical section.
+    // Leaves the queue and the critical section, and tells the waiter behind us.
     void finish() {
-        if (!ticket_path.empty()) ::unlink(ticket_path.c_str());
+        bool queued = !ticket_path.empty();
+        if (queued) ::unlink(ticket_path.c_str());
         ticket_path.clear();
         ticket_fd.reset();
         pool_lock.reset();
+        if (queued) lock::ring_successor(paths, ticket_seq);
     }
     ~Impl() { finish(); }
 };
@@ -127,11 +133,12 @@ AcquireResult acquire_slot(const LockOptions& options) {
         auto seq =
             sys::parse_u64(sys::try_read_file(paths.queue() + "/.seq").value_or("")).value_or(0) +
             1;
-        sys::write_file_atomic(paths.queue() + "/.seq", std::to_string(seq) + "\n", 0600);
+        sys::write_file_atomic(paths.queue() + "/.seq", std::to_string(seq) + "\n", 0600, false);
         char leaf[64];
         std::snprintf(leaf, sizeof leaf, "%012llu-%d", static_cast<unsigned long long>(seq),
                       ::getpid());
         grant->ticket_path = paths.queue() + "/" + leaf;
+        grant->ticket_seq = seq;
         grant->ticket_fd.reset(::open(grant->ticket_path.c_str(),
                                       O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
         if (!grant->ticket_fd) throw SystemError("create ticket", grant->ticket_path, errno);
@@ -142,11 +149,14 @@ AcquireResult acquire_slot(const LockOptions& options) {
         (void)!::write(grant->ticket_fd.get(), content.data(), content.size());
     }
 
+    // The doorbell: a waiter leaving the queue (or kill-all) rings the one behind it.
+    sys::SignalFd doorbell({lock::kDoorbellSignal});
     sys::TimerFd deadline, message_timer;
     if (options.wait && options.wait->count() > 0) deadline.arm(*options.wait);
     message_timer.arm(std::chrono::seconds(1));
     bool message_due = false;
     std::string last_message_key;
+    auto waited = [&] { return std::chrono::duration<double>(Clock::now() - begin).count(); };
 
     for (;;) {
         lock::PoolLock pool_lock(paths);
@@ -155,9 +165,9 @@ AcquireResult acquire_slot(const LockOptions& options) {
             std::find_if(state.tickets.begin(), state.tickets.end(),
                          [&](const lock::Ticket& t) { return t.path == grant->ticket_path; });
         if (mine == state.tickets.end() || mine->cancelled) {
+            { auto released = std::move(pool_lock); }
             grant->finish();
-            return {AcquireOutcome::cancelled, std::nullopt,
-                    std::chrono::duration<double>(Clock::now() - begin).count()};
+            return {AcquireOutcome::cancelled, std::nullopt, waited()};
         }
         auto ahead = static_cast<unsigned>(mine - state.tickets.begin());
         unsigned held = static_cast<unsigned>(state.holders.size());
@@ -166,29 +176,33 @@ AcquireResult acquire_slot(const LockOptions& options) {
             int slot = 0;
             while (state.holders.count(slot)) ++slot;
             grant->slot = slot;
-            grant->wait_seconds = std::chrono::duration<double>(Clock::now() - begin).count();
+            grant->wait_seconds = waited();
             grant->cgroup_name =
                 lock::slot_cgroup_prefix(options.name, slot) + std::to_string(::getpid()) + "-" +
                 std::to_string(static_cast<long long>(unix_now() * 1000) % 1000000);
             grant->pool_lock.emplace(std::move(pool_lock));
             if (options.on_wait_message && message_due) options.on_wait_message("");
-            double waited = grant->wait_seconds;
-            return {AcquireOutcome::acquired, SlotGrant(std::move(grant)), waited};
+            double seconds = grant->wait_seconds;
+            return {AcquireOutcome::acquired, SlotGrant(std::move(grant)), seconds};
         }
         if (options.wait && options.wait->count() == 0) {
+            { auto released = std::move(pool_lock); }
             grant->finish();
             return {AcquireOutcome::timed_out, std::nullopt, 0};
         }
 
         // What can change our standing, and nothing else (no thundering herd): the first
-        // `slots` waiters watch the holders and the pool's records; the others watch only
-        // the waiter just ahead of them. Everyone watches their own ticket (kill-all).
-        sys::Inotify inotify;
+        // `slots` waiters watch the holders and the pool's records (inotify); the others
+        // watch only the waiter just ahead (its pidfd: it died) and the doorbell (it left
+        // the queue). So a queue of hundreds needs no inotify instance per waiter.
         sys::Epoll epoll;
         std::vector<sys::UniqueFd> pidfds;
         bool changed = false;
-        inotify.watch(grant->ticket_path, IN_MODIFY | IN_ATTRIB);
-        if (ahead < options.slots) {
+        bool head = ahead < options.slots;
+        if (head) {
+            if (!grant->inotify) grant->inotify.emplace();
+            sys::Inotify& inotify = *grant->inotify;
+            inotify.unwatch_all();
             // Records appear by rename and go by unlink. Not IN_CLOSE_WRITE: every open of
             // the pool's lock file (ours included) would wake us.
             inotify.watch(paths.dir, IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
@@ -200,28 +214,23 @@ AcquireResult acquire_slot(const LockOptions& options) {
                         changed = true;  // gone already
                     }
                 } else {
-                    int fd = static_cast<int>(::syscall(SYS_pidfd_open, holder.pid, 0));
-                    if (fd < 0)
+                    sys::UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, holder.pid, 0)));
+                    if (!fd)
                         changed = true;
                     else
-                        pidfds.emplace_back(fd);
+                        pidfds.push_back(std::move(fd));
                 }
                 // Re-check after arming: an exit between the scan and the watch is not lost.
                 if (!lock::owner_is_alive(holder)) changed = true;
             }
+            epoll.add(inotify.fd(), 0);
         } else {
             const auto& before = *(mine - 1);
-            try {
-                inotify.watch(before.path, IN_ATTRIB | IN_DELETE_SELF | IN_MODIFY);
-            } catch (const SystemError&) {
-                changed = true;
-            }
-            int fd = static_cast<int>(::syscall(SYS_pidfd_open, before.pid, 0));
-            if (fd < 0)
+            sys::UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, before.pid, 0)));
+            if (!fd || !lock::ticket_is_live(before.path))
                 changed = true;
             else
-                pidfds.emplace_back(fd);
-            if (!lock::ticket_is_live(before.path)) changed = true;
+                pidfds.push_back(std::move(fd));
         }
 
         if (message_due && options.on_wait_message) {
@@ -249,26 +258,32 @@ AcquireResult acquire_slot(const LockOptions& options) {
         { auto released = std::move(pool_lock); }
         if (changed) continue;
 
-        enum : std::uint64_t { kInotify, kDeadline, kMessage, kPidfd };
-        epoll.add(inotify.fd(), kInotify);
+        enum : std::uint64_t { kChange, kDeadline, kMessage, kDoorbell };
+        for (const auto& fd : pidfds) epoll.add(fd.get(), kChange);
+        epoll.add(doorbell.fd(), kDoorbell);
         if (options.wait) epoll.add(deadline.fd(), kDeadline);
         if (!message_due) epoll.add(message_timer.fd(), kMessage);
-        for (const auto& fd : pidfds) epoll.add(fd.get(), kPidfd);
         bool woken = false;
         while (!woken) {
             for (auto tag : epoll.wait(-1)) {
                 if (tag == kDeadline && deadline.consume()) {
                     grant->finish();
                     if (options.on_wait_message && message_due) options.on_wait_message("");
-                    return {AcquireOutcome::timed_out, std::nullopt,
-                            std::chrono::duration<double>(Clock::now() - begin).count()};
+                    return {AcquireOutcome::timed_out, std::nullopt, waited()};
                 }
                 if (tag == kMessage && message_timer.consume()) {
                     message_due = true;
                     woken = true;
                 }
-                if (tag == kInotify || tag == kPidfd) woken = true;
+                if (tag == kDoorbell) {
+                    signalfd_siginfo info;
+                    while (doorbell.read(info)) {
+                    }
+                    woken = true;
+                }
+                if (tag == kChange) woken = true;
             }
+            if (head && grant->inotify) grant->inotify->drain();
         }
     }
 }

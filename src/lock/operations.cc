@@ -132,7 +132,10 @@ KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver
         lock::PoolLock pool_lock(paths);
         auto state = lock::scan_pool(paths, lock::warn_to_stderr);
         for (const auto& ticket : state.tickets) {
-            if (sys::try_append_file(ticket.path, "cancelled=1\n") == 0) ++report.waiters;
+            if (sys::try_append_file(ticket.path, "cancelled=1\n") == 0) {
+                lock::ring(ticket);
+                ++report.waiters;
+            }
         }
         for (const auto& [slot, holder] : state.holders) {
             if (holder.kind == OwnerRecord::Kind::process) {

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -111,7 +112,7 @@ void ensure_pool(const PoolPaths& paths) {
     sys::make_private_dir(paths.queue());
     auto stored = sys::try_read_file(paths.file("name"));
     if (!stored) {
-        sys::write_file_atomic(paths.file("name"), paths.name, 0600);
+        sys::write_file_atomic(paths.file("name"), paths.name, 0600, false);
     } else if (*stored != paths.name) {
         throw Error("lock name '" + paths.name + "' collides with the stored lock '" + *stored +
                     "' in " + paths.dir + " (use another name)");
@@ -136,7 +137,7 @@ unsigned read_slot_count(const PoolPaths& paths) {
 
 void write_slot_count(const PoolPaths& paths, unsigned slots) {
     if (read_slot_count(paths) != slots || !sys::path_exists(paths.file("slots")))
-        sys::write_file_atomic(paths.file("slots"), std::to_string(slots) + "\n", 0600);
+        sys::write_file_atomic(paths.file("slots"), std::to_string(slots) + "\n", 0600, false);
 }
 
 void remember_parent(const PoolPaths& paths, const std::string& driver, const std::string& dir) {
@@ -144,7 +145,7 @@ void remember_parent(const PoolPaths& paths, const std::string& driver, const st
     for (const auto& p : parents)
         if (p.driver == driver && p.dir == dir) return;
     std::string text = sys::try_read_file(paths.file("parents")).value_or("");
-    sys::write_file_atomic(paths.file("parents"), text + driver + " " + dir + "\n", 0600);
+    sys::write_file_atomic(paths.file("parents"), text + driver + " " + dir + "\n", 0600, false);
 }
 
 bool ticket_is_live(const std::string& path) {
@@ -180,6 +181,23 @@ std::optional<Ticket> parse_ticket(const std::string& path, const std::string& l
     return ticket;
 }
 
+void ring(const Ticket& ticket) {
+    sys::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, ticket.pid, 0)));
+    if (!pidfd || !ticket_is_live(ticket.path)) return;  // gone, or its pid is someone else's
+    ::syscall(SYS_pidfd_send_signal, pidfd.get(), kDoorbellSignal, nullptr, 0);
+}
+
+void ring_successor(const PoolPaths& paths, std::uint64_t seq) {
+    std::optional<Ticket> next;
+    for (const auto& leaf : list_dir(paths.queue())) {
+        auto ticket = parse_ticket(paths.queue() + "/" + leaf, leaf);
+        if (ticket && ticket->seq > seq && (!next || ticket->seq < next->seq) &&
+            ticket_is_live(ticket->path))
+            next = ticket;
+    }
+    if (next) ring(*next);
+}
+
 PoolState scan_pool(const PoolPaths& paths, const std::function<void(const std::string&)>& warn) {
     PoolState state;
     state.slots = read_slot_count(paths);
@@ -199,7 +217,7 @@ PoolState scan_pool(const PoolPaths& paths, const std::function<void(const std::
             if (recovered) {
                 warn("owner record " + path + " is corrupt; repaired from the cgroup tree (" +
                      recovered->cgroup.path + " holds slot " + std::to_string(slot) + ")");
-                sys::write_file_atomic(path, serialize(*recovered), 0600);
+                sys::write_file_atomic(path, serialize(*recovered), 0600, false);
                 record = recovered;
             } else {
                 warn("owner record " + path + " is corrupt and no run holds slot " +

@@ -10,6 +10,8 @@
 //       queue/<seq>-<pid>   waiter tickets, each flock'ed by its live waiter
 //       queue/.seq  ticket counter (in queue/, so bumping it wakes no head waiter)
 
+#include <signal.h>
+
 #include <functional>
 #include <map>
 #include <string>
@@ -71,6 +73,15 @@ void remember_parent(const PoolPaths& paths, const std::string& driver, const st
 // Whether a ticket's waiter is alive: it holds an flock on the ticket file.
 bool ticket_is_live(const std::string& path);
 std::optional<Ticket> parse_ticket(const std::string& path, const std::string& leaf);
+
+// Rung at a waiter when the one ahead of it leaves the queue, or by kill-all. SIGURG: its
+// default action is to do nothing, so a stray ring harms no one.
+inline constexpr int kDoorbellSignal = SIGURG;
+// Rings the first live waiter queued after ticket `seq` (pidfd, after checking its ticket
+// is still flock'ed by it: a recycled pid is never signalled).
+void ring_successor(const PoolPaths& paths, std::uint64_t seq);
+// Rings one waiter.
+void ring(const Ticket& ticket);
 
 // Default warning sink: "supervise: warning: ..." on stderr.
 void warn_to_stderr(const std::string& text);

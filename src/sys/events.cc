@@ -112,7 +112,14 @@ Inotify::Inotify() : fd_(::inotify_init1(IN_CLOEXEC | IN_NONBLOCK)) {
 int Inotify::watch(const std::string& path, std::uint32_t mask) {
     int wd = ::inotify_add_watch(fd_.get(), path.c_str(), mask);
     if (wd < 0) throw SystemError("watch", path, errno);
+    watches_.push_back(wd);
     return wd;
+}
+
+void Inotify::unwatch_all() {
+    for (int wd : watches_) ::inotify_rm_watch(fd_.get(), wd);  // one already gone is fine
+    watches_.clear();
+    drain();
 }
 
 bool Inotify::drain() {

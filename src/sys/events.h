@@ -61,17 +61,22 @@ class TimerFd {
     UniqueFd fd_;
 };
 
+// Closing an inotify instance waits for an SRCU grace period (milliseconds): a loop that
+// re-arms watches keeps one instance and calls unwatch_all() instead.
 class Inotify {
   public:
     Inotify();
     int fd() const { return fd_.get(); }
     // Returns the watch descriptor; throws SystemError.
     int watch(const std::string& path, std::uint32_t mask);
+    // Removes every watch added so far (cheap: the kernel frees them later).
+    void unwatch_all();
     // Drains pending events; returns true when any arrived.
     bool drain();
 
   private:
     UniqueFd fd_;
+    std::vector<int> watches_;
 };
 
 }  // namespace supervise::sys

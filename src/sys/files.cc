@@ -63,7 +63,8 @@ void write_file(const std::string& path, std::string_view text, const std::strin
     if (int err = try_write_file(path, text)) throw SystemError(action, path, err);
 }
 
-void write_file_atomic(const std::string& path, std::string_view text, unsigned mode) {
+void write_file_atomic(const std::string& path, std::string_view text, unsigned mode,
+                       bool durable) {
     // A name of our own: two processes may write the same file at once (the last rename wins).
     std::string temporary = path + ".tmp-" + std::to_string(::getpid());
     UniqueFd fd(
@@ -80,7 +81,7 @@ void write_file_atomic(const std::string& path, std::string_view text, unsigned 
         }
         done += static_cast<size_t>(n);
     }
-    if (::fsync(fd.get()) != 0) {
+    if (durable && ::fsync(fd.get()) != 0) {
         int err = errno;
         ::unlink(temporary.c_str());
         throw SystemError("sync", temporary, err);

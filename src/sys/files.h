@@ -20,8 +20,11 @@ void write_file(const std::string& path, std::string_view text,
 int try_write_file(const std::string& path, std::string_view text);
 // Appends text (O_APPEND, never through a symlink); returns errno, 0 on success.
 int try_append_file(const std::string& path, std::string_view text);
-// Writes to path.tmp, fsyncs, renames over path: never a half-written file.
-void write_file_atomic(const std::string& path, std::string_view text, unsigned mode = 0644);
+// Writes to a temporary file beside path and renames it over path: never a half-written
+// file. durable: fsync before the rename, for state that must survive a crash of the
+// machine (task results); volatile state under /run (locks) does not need it.
+void write_file_atomic(const std::string& path, std::string_view text, unsigned mode = 0644,
+                       bool durable = true);
 
 // Value of "key value" lines (memory.events, cpu.stat, memory.oom_control).
 std::optional<std::uint64_t> keyed_value(std::string_view text, std::string_view key);
