@@ -467,13 +467,14 @@ def table(r):
     for tool in ("supervise", "flock"):
         add("   %-10s peak RSS %6d KiB   anonymous %6d KiB   PSS %6d KiB" % (tool, f[tool]["vm_hwm_kib"], f[tool]["rss_anon_kib"], f[tool]["pss_kib"]))
     add("   ratio      peak RSS %s" % ratio(f["supervise"]["vm_hwm_kib"], f["flock"]["vm_hwm_kib"]))
-    return "\n".join(rows)
+    return "\n".join(row.rstrip() for row in rows)
 
 
 def machine():
     model = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), "?")
     layout = subprocess.run([SUPERVISE, "doctor"], capture_output=True, text=True).stdout.splitlines()
-    rev = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
+    rev = os.environ.get("BENCH_SOURCE") or subprocess.run(
+        ["git", "-C", HERE, "describe", "--always", "--dirty"], capture_output=True, text=True).stdout.strip()
     return "%d CPUs (%s), kernel %s, %s, load %s, source %s" % (
         os.cpu_count(), model, os.uname().release, layout[0] if layout else "?",
         open("/proc/loadavg").read().split()[0], rev or "?")

@@ -26,12 +26,6 @@ while [ $# -gt 0 ]; do
 done
 [ "$(id -u)" = 0 ] || { echo "bench/run-all.sh: needs root (it creates cgroups)" >&2; exit 2; }
 
-# Always measure the tree as it is now (an incremental build is quick).
-[ -f "$BUILD/CMakeCache.txt" ] ||
-    cmake -S "$top" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSUPERVISE_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" >/dev/null
-gcc -O2 -Wall -Wextra -o "$BUILD/benchtool" "$here/benchtool.c"
-
 if [ "$wait_load" = 1 ]; then
     for ((i = 0; i <= 30; i++)); do
         load=$(cut -d' ' -f1 /proc/loadavg)
@@ -41,5 +35,12 @@ if [ "$wait_load" = 1 ]; then
         sleep 30
     done
 fi
-export SUPERVISE=$BUILD/supervise BENCHTOOL=$BUILD/benchtool
+# Build after the wait, so that the binary is the tree we name (an incremental build is
+# quick; always measure the tree as it is now).
+[ -f "$BUILD/CMakeCache.txt" ] ||
+    cmake -S "$top" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSUPERVISE_TESTS=OFF >/dev/null
+BENCH_SOURCE=$(git -C "$top" describe --always --dirty 2>/dev/null || echo unknown)
+cmake --build "$BUILD" -j"$(nproc)" >/dev/null
+gcc -O2 -Wall -Wextra -o "$BUILD/benchtool" "$here/benchtool.c"
+export SUPERVISE=$BUILD/supervise BENCHTOOL=$BUILD/benchtool BENCH_SOURCE
 exec python3 "$here/bench.py" all "${args[@]}"

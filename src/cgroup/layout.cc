@@ -68,10 +68,15 @@ Layout Layout::parse(const std::string& mountinfo, const std::string& proc_self_
             }
         } else if (after[0] == "cgroup") {
             for (const auto& option : split(after[2], ',')) {
+                std::string option_key;
+                if (option == "name=systemd")
+                    option_key = "systemd";
+                else
+                    option_key = option;
                 if (option == "memory" || option == "pids" || option == "cpu" ||
-                    option == "freezer") {
-                    if (!layout.v1_mounts.count(option)) {
-                        layout.v1_mounts[option] = point;
+                    option == "freezer" || option == "name=systemd") {
+                    if (!layout.v1_mounts.count(option_key)) {
+                        layout.v1_mounts[option_key] = point;
                         mount_roots[point] = root;
                     }
                 }
@@ -101,7 +106,8 @@ Layout Layout::parse(const std::string& mountinfo, const std::string& proc_self_
                 layout.self_unified = relative(layout.unified_mount, path);
             continue;
         }
-        for (const auto& controller : split(controllers, ',')) {
+        for (auto controller : split(controllers, ',')) {
+            if (controller == "name=systemd") controller = "systemd";
             auto mount = layout.v1_mounts.find(controller);
             if (mount != layout.v1_mounts.end())
                 layout.self_v1[controller] = relative(mount->second, path);

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "cgroup/cgroup_view.h"
+#include "cgroup/layout.h"
 #include "lock/names.h"
 #include "lock/owner_record.h"
 #include "supervise/error.h"
@@ -85,7 +86,18 @@ std::optional<OwnerRecord> recover_from_tree(const PoolPaths& paths, int slot) {
 // systemd's to remove). rmdir refuses a cgroup that still has processes, so this can
 // never remove a live run's cgroup.
 void remove_dead_dirs(const OwnerRecord& record) {
-    if (record.cgroup.driver == DriverKind::systemd) return;
+    if (record.cgroup.driver == DriverKind::systemd) {
+        // systemd removes an empty scope, but a user manager on a hybrid host leaves its v1
+        // memory twin behind (the driver removes it when the run ends normally; after a
+        // supervisor was killed, whoever reaps the record does). rmdir refuses a busy one.
+        const auto& layout = cgroup::Layout::current();
+        if (!layout.unified_mount.empty() && !sys::path_exists(record.cgroup.path) &&
+            record.cgroup.path.rfind(layout.unified_mount + "/", 0) == 0)
+            for (const auto& [controller, mount] : layout.v1_mounts)
+                cgroup::remove_cgroup_dir(mount +
+                                          record.cgroup.path.substr(layout.unified_mount.size()));
+        return;
+    }
     for (auto it = record.dirs.rbegin(); it != record.dirs.rend(); ++it) ::rmdir(it->c_str());
     // and the "supervise" parents, when no other run uses them
     for (const auto& dir : record.dirs) ::rmdir(dir.substr(0, dir.rfind('/')).c_str());
@@ -236,17 +248,36 @@ PoolState scan_pool(const PoolPaths& paths, const std::function<void(const std::
         state.holders[slot] = *record;
     }
 
-    // Empty cgroups left by a supervisor that was killed -9 (direct drivers; systemd removes
-    // its empty scopes itself). rmdir fails on a cgroup with processes, so a run being set
-    // up elsewhere is safe -- and runs of this pool are only set up under this lock.
+    // Empty cgroups left by a supervisor that was killed -9. rmdir fails on a cgroup with
+    // processes, so a run being set up elsewhere is safe -- and runs of this pool are only
+    // set up under this lock. systemd removes its empty scopes itself, except the v1 memory
+    // twin a user manager on a hybrid host leaves behind: those are swept here too.
     std::string prefix = "lock-" + pool_hash(paths.name) + "-";
+    const auto& layout = cgroup::Layout::current();
     for (const auto& parent : read_parents(paths)) {
-        if (parent.driver == "systemd") continue;
-        for (const auto& leaf : list_dir(parent.dir)) {
-            std::string dir = parent.dir + "/" + leaf;
-            if (leaf.rfind(prefix, 0) == 0 && !live_dirs.count(dir)) ::rmdir(dir.c_str());
+        bool scopes = parent.driver == "systemd";
+        std::vector<std::string> dirs{parent.dir};
+        if (scopes) {
+            if (layout.unified_mount.empty() ||
+                parent.dir.rfind(layout.unified_mount + "/", 0) != 0)
+                continue;
+            dirs.clear();
+            for (const auto& [controller, mount] : layout.v1_mounts)
+                dirs.push_back(mount + parent.dir.substr(layout.unified_mount.size()));
         }
-        ::rmdir(parent.dir.c_str());  // fails while any run uses it
+        std::string leaf_prefix = scopes ? "supervise-" + prefix : prefix;
+        for (const auto& dir : dirs) {
+            for (const auto& leaf : list_dir(dir)) {
+                std::string path = dir + "/" + leaf;
+                // a scope's v1 twins only once systemd is done with the scope itself
+                if (leaf.rfind(leaf_prefix, 0) != 0 || live_dirs.count(path) ||
+                    live_dirs.count(parent.dir + "/" + leaf) ||
+                    (scopes && sys::path_exists(parent.dir + "/" + leaf)))
+                    continue;
+                cgroup::remove_cgroup_dir(path);
+            }
+            if (!scopes) ::rmdir(dir.c_str());  // fails while any run uses it
+        }
     }
 
     for (const auto& leaf : list_dir(paths.queue())) {

@@ -58,7 +58,9 @@ TEST(LayoutParse, IgnoresControllersSuperviseDoesNotUse) {
     auto layout = Layout::parse(kCiHostMountinfo, kCiHostCgroup);
     EXPECT_FALSE(layout.own_v1_dir("blkio").has_value());
     EXPECT_FALSE(layout.own_v1_dir("name=systemd").has_value());
-    EXPECT_EQ(layout.v1_mounts.size(), 4u);
+    // memory, pids, cpu, freezer, and systemd's named hierarchy (for its scopes' twins)
+    EXPECT_EQ(layout.v1_mounts.size(), 5u);
+    EXPECT_EQ(layout.own_v1_dir("systemd"), "/sys/fs/cgroup/systemd");
 }
 
 // systemd's hybrid layout (Ubuntu 20.04): optional "shared:N" fields, co-mounted
