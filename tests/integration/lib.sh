@@ -85,7 +85,7 @@ run() {
         wait "$SPID" 2>/dev/null
         fail "supervise ${LAST_ARGS[*]} did not finish within ${RUN_LIMIT:-60} s"
     fi
-    kill "$w" 2>/dev/null
+    kill -KILL "$w" 2>/dev/null  # TERM can be lost between its fork and exec
     wait "$w" 2>/dev/null
     t1=$(date +%s.%N)
     ELAPSED=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
@@ -111,7 +111,7 @@ wait_bg() {
         kill -KILL "$SPID" 2>/dev/null
         fail "supervise ${LAST_ARGS[*]} did not finish within ${RUN_LIMIT:-60} s"
     fi
-    kill "$w" 2>/dev/null
+    kill -KILL "$w" 2>/dev/null  # TERM can be lost between its fork and exec
     wait "$w" 2>/dev/null
     OUT=$(cat "$W/out")
     ERR=$(cat "$W/err")
