@@ -36,34 +36,6 @@ fi
 # Where this test's runs live: the direct drivers' parent, or systemd's scopes anywhere.
 RUNS_PARENT=${LOCK_CG_ROOT:+$LOCK_CG_ROOT/supervise}
 
-# lib.sh's run(), with its watchdog stopped by SIGKILL: a SIGTERM that reaches the
-# watchdog between fork and exec is caught by the handler it inherited from the test shell
-# (`trap 'exit 130' TERM`) and lost at exec, and `wait` then sits out the watchdog's 60 s.
-run() {
-    LAST_ARGS=("$@")
-    local t0 t1 w done_pid=
-    t0=$(date +%s.%N)
-    "$SUPERVISE" "$@" </dev/null >"$W/out" 2>"$W/err" &
-    SPID=$!
-    SUP_PIDS+=("$SPID")
-    sleep "${RUN_LIMIT:-60}" &
-    w=$!
-    wait -n -p done_pid "$SPID" "$w"
-    RC=$?
-    if [ "$done_pid" = "$w" ]; then
-        kill -KILL "$SPID" 2>/dev/null
-        wait "$SPID" 2>/dev/null
-        fail "supervise ${LAST_ARGS[*]} did not finish within ${RUN_LIMIT:-60} s"
-    fi
-    kill -KILL "$w" 2>/dev/null
-    wait "$w" 2>/dev/null
-    t1=$(date +%s.%N)
-    ELAPSED=$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b-a}')
-    OUT=$(cat "$W/out")
-    ERR=$(cat "$W/err")
-    return 0
-}
-
 # The unit's cgroup directories of this test's lock runs (v2 and v1 twins): their names
 # are lock-<hash>-s<slot>-<supervise pid>-<ms>, and every supervise we start is in SUP_PIDS.
 lock_leftovers() {
