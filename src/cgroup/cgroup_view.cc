@@ -155,6 +155,26 @@ std::uint64_t cgroup_id(const std::string& directory) {
     return st.st_ino;
 }
 
+bool wait_until_removed(const std::string& directory, std::chrono::milliseconds timeout) {
+    sys::Inotify inotify;
+    try {
+        inotify.watch(directory.substr(0, directory.rfind('/')), IN_DELETE | IN_ONLYDIR);
+    } catch (const SystemError&) {
+        return !sys::path_exists(directory);  // the parent is gone, or cannot be watched
+    }
+    sys::Epoll epoll;
+    epoll.add(inotify.fd(), 0);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (sys::path_exists(directory)) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        epoll.wait(static_cast<int>(std::min<long>(left.count(), 250)));
+        inotify.drain();
+    }
+    return true;
+}
+
 int remove_cgroup_dir(const std::string& directory) {
     for (int attempt = 0;; ++attempt) {
         if (::rmdir(directory.c_str()) == 0 || errno == ENOENT) return 0;

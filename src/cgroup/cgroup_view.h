@@ -45,6 +45,10 @@ class CgroupView {
 // Inode number of a cgroup directory: the cgroup id. Throws SystemError.
 std::uint64_t cgroup_id(const std::string& directory);
 
+// Blocks until directory is gone (systemd removing a scope, say) or timeout passes; event
+// driven (inotify IN_DELETE on the parent: cgroupfs sends no IN_DELETE_SELF). True when gone.
+bool wait_until_removed(const std::string& directory, std::chrono::milliseconds timeout);
+
 // rmdir that waits out the short EBUSY of a cgroup whose last process just exited.
 // Returns errno (0 on success, ENOENT counts as success).
 int remove_cgroup_dir(const std::string& directory);

@@ -198,10 +198,8 @@ void remove_run_cgroups(const DriverOptions& options, const std::vector<std::str
                 }
             }
         } else {
-            // A scope: systemd removes it once empty; give it a moment (event driven).
-            cgroup::CgroupView view;
-            view.unified = path;
-            for (int i = 0; i < 100 && sys::path_exists(path); ++i) ::usleep(20000);
+            // A scope: systemd removes it once empty.
+            cgroup::wait_until_removed(path, std::chrono::seconds(2));
         }
     }
     std::vector<std::string> parents{parent};

@@ -123,6 +123,14 @@ const Layout& Layout::current() {
     return layout;
 }
 
+std::vector<std::string> Layout::v1_twins(const std::string& unified_dir) const {
+    std::vector<std::string> twins;
+    if (unified_mount.empty() || unified_dir.rfind(unified_mount + "/", 0) != 0) return twins;
+    for (const auto& [controller, mount] : v1_mounts)
+        twins.push_back(mount + unified_dir.substr(unified_mount.size()));
+    return twins;
+}
+
 std::string Layout::own_unified_dir() const {
     return join(unified_mount, self_unified);
 }

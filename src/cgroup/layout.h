@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace supervise::cgroup {
 
@@ -20,6 +21,11 @@ struct Layout {
     // Directory of our own cgroup in the v2 hierarchy / in a v1 controller's hierarchy.
     std::string own_unified_dir() const;
     std::optional<std::string> own_v1_dir(const std::string& controller) const;
+
+    // The same cgroup in every v1 hierarchy (systemd names a scope alike in each):
+    // <v1 mount> + the path of unified_dir below the unified mount. Empty when unified_dir
+    // is not under the unified mount.
+    std::vector<std::string> v1_twins(const std::string& unified_dir) const;
 
     static Layout parse(const std::string& mountinfo, const std::string& proc_self_cgroup);
     static const Layout& current();  // of this process, read once

@@ -77,29 +77,6 @@ std::string journal_hint(const Bus& bus, const std::string& unit) {
            "' or 'supervise doctor'";
 }
 
-// Blocks until `directory` is gone, bounded. Event driven: cgroupfs reports the removal
-// of a child to an inotify watch on the parent (IN_DELETE), though not IN_DELETE_SELF to a
-// watch on the directory itself. Existence is rechecked now and then all the same.
-bool wait_for_removal(const std::string& directory, std::chrono::milliseconds timeout) {
-    sys::Inotify inotify;
-    try {
-        inotify.watch(directory.substr(0, directory.rfind('/')), IN_DELETE | IN_ONLYDIR);
-    } catch (const SystemError&) {
-        return !sys::path_exists(directory);  // the parent is gone, or cannot be watched
-    }
-    sys::Epoll epoll;
-    epoll.add(inotify.fd(), 0);
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (sys::path_exists(directory)) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
-        epoll.wait(static_cast<int>(std::min<long>(left.count(), 250)));
-        inotify.drain();
-    }
-    return true;
-}
-
 // What the manager can give its units, judged from its own cgroup (the root slice's
 // ControlGroup) before any scope exists.
 struct ManagerControllers {
@@ -456,7 +433,7 @@ void ScopeRunCgroup::make_sure_scope_is_gone() {
         bus_->kill_unit(unit, SIGKILL);
     }
     bool stopped = bus_->stop_unit(unit, kJobTimeout);
-    if (!view_.unified.empty() && !wait_for_removal(view_.unified, kRemovalTimeout))
+    if (!view_.unified.empty() && !wait_until_removed(view_.unified, kRemovalTimeout))
         throw Error("cannot remove " + unit + ": its cgroup " + view_.unified +
                     " is still there after the unit stopped (" + journal_hint(*bus_, unit) + ")");
     // A v1 memory cgroup can stay busy for a moment after its last task has left, and

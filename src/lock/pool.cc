@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -19,7 +18,6 @@
 #include "lock/names.h"
 #include "lock/owner_record.h"
 #include "supervise/error.h"
-#include "sys/events.h"
 #include "sys/files.h"
 
 namespace supervise::lock {
@@ -92,34 +90,12 @@ void remove_dead_dirs(const OwnerRecord& record) {
         // systemd removes an empty scope, but a user manager on a hybrid host leaves its v1
         // memory twin behind (the driver removes it when the run ends normally; after a
         // supervisor was killed, whoever reaps the record does). rmdir refuses a busy one.
-        const auto& layout = cgroup::Layout::current();
-        if (layout.unified_mount.empty() ||
-            record.cgroup.path.rfind(layout.unified_mount + "/", 0) != 0)
-            return;
-        if (sys::path_exists(record.cgroup.path)) {
-            // The scope is empty and systemd is about to remove it: its twins can go only
-            // after that (removing them first confuses systemd's own clean-up). Bounded.
-            std::string parent = record.cgroup.path.substr(0, record.cgroup.path.rfind('/'));
-            sys::Inotify inotify;
-            sys::Epoll epoll;
-            try {
-                inotify.watch(parent, IN_DELETE);
-            } catch (const SystemError&) {
-                return;
-            }
-            epoll.add(inotify.fd(), 0);
-            auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-            while (sys::path_exists(record.cgroup.path)) {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    deadline - std::chrono::steady_clock::now());
-                if (left.count() <= 0) return;  // a later reaper sweeps the twins
-                epoll.wait(static_cast<int>(left.count()));
-                inotify.drain();
-            }
-        }
-        for (const auto& [controller, mount] : layout.v1_mounts)
-            cgroup::remove_cgroup_dir(mount +
-                                      record.cgroup.path.substr(layout.unified_mount.size()));
+        // The scope is empty and systemd is about to remove it: its twins go only after
+        // that (removing them first confuses systemd's own clean-up). Bounded; a later
+        // reaper sweeps what is still there then.
+        if (!cgroup::wait_until_removed(record.cgroup.path, std::chrono::milliseconds(500))) return;
+        for (const auto& twin : cgroup::Layout::current().v1_twins(record.cgroup.path))
+            cgroup::remove_cgroup_dir(twin);
         return;
     }
     for (auto it = record.dirs.rbegin(); it != record.dirs.rend(); ++it) ::rmdir(it->c_str());
@@ -281,14 +257,7 @@ PoolState scan_pool(const PoolPaths& paths, const std::function<void(const std::
     for (const auto& parent : read_parents(paths)) {
         bool scopes = parent.driver == "systemd";
         std::vector<std::string> dirs{parent.dir};
-        if (scopes) {
-            if (layout.unified_mount.empty() ||
-                parent.dir.rfind(layout.unified_mount + "/", 0) != 0)
-                continue;
-            dirs.clear();
-            for (const auto& [controller, mount] : layout.v1_mounts)
-                dirs.push_back(mount + parent.dir.substr(layout.unified_mount.size()));
-        }
+        if (scopes) dirs = layout.v1_twins(parent.dir);
         std::string leaf_prefix = scopes ? "supervise-" + prefix : prefix;
         for (const auto& dir : dirs) {
             for (const auto& leaf : list_dir(dir)) {
