@@ -55,61 +55,88 @@ std::string serialize(const OwnerRecord& r) {
     return out.str();
 }
 
-std::optional<OwnerRecord> parse_owner_record(const std::string& text) {
-    OwnerRecord r;
-    bool version = false, end = false, kind = false, slot = false, cgroup_id = false;
+std::optional<RecordFields> record_fields(const std::string& text) {
+    RecordFields fields;
+    bool version = false, end = false;
     std::istringstream in(text);
     std::string line;
+    while (std::getline(in, line)) {
+        auto equals = line.find('=');
+        if (equals == std::string::npos) return std::nullopt;
+        std::string key = line.substr(0, equals), value = line.substr(equals + 1);
+        if (key == "version") version = value == "1";
+        if (key == "end") end = value == "1";
+        fields.emplace_back(std::move(key), std::move(value));
+    }
+    if (!version || !end) return std::nullopt;
+    return fields;
+}
+
+namespace {
+template <typename Parse>
+auto whole_number(const std::string& value, Parse parse) {
+    size_t used = 0;
+    auto number = parse(value, &used);  // throws std::invalid_argument / std::out_of_range
+    if (value.empty() || used != value.size()) throw std::invalid_argument(value);
+    return number;
+}
+}  // namespace
+
+std::uint64_t field_u64(const std::string& value) {
+    // stoull accepts "-1" (and wraps it): a count or an id never has a sign
+    if (value.empty() || value[0] < '0' || value[0] > '9') throw std::invalid_argument(value);
+    return whole_number(value, [](const std::string& v, size_t* n) { return std::stoull(v, n); });
+}
+int field_int(const std::string& value) {
+    return whole_number(value, [](const std::string& v, size_t* n) { return std::stoi(v, n); });
+}
+double field_double(const std::string& value) {
+    return whole_number(value, [](const std::string& v, size_t* n) { return std::stod(v, n); });
+}
+
+std::optional<OwnerRecord> parse_owner_record(const std::string& text) {
+    auto fields = record_fields(text);
+    if (!fields) return std::nullopt;
+    OwnerRecord r;
+    bool kind = false, slot = false, cgroup_id = false;
     try {
-        while (std::getline(in, line)) {
-            auto equals = line.find('=');
-            if (equals == std::string::npos) return std::nullopt;
-            std::string key = line.substr(0, equals), value = line.substr(equals + 1);
-            auto number = [&] {
-                auto parsed = sys::parse_u64(value);
-                if (!parsed || value.find_first_not_of("0123456789") != std::string::npos)
-                    throw std::invalid_argument(key);
-                return *parsed;
-            };
-            if (key == "version")
-                version = value == "1";
-            else if (key == "kind") {
+        for (const auto& [key, value] : *fields) {
+            if (key == "kind") {
                 if (value != "run" && value != "process") return std::nullopt;
                 r.kind = value == "run" ? OwnerRecord::Kind::run : OwnerRecord::Kind::process;
                 kind = true;
             } else if (key == "slot") {
-                r.slot = static_cast<int>(number());
+                r.slot = static_cast<int>(field_u64(value));
                 slot = true;
-            } else if (key == "pid")
-                r.pid = static_cast<pid_t>(number());
-            else if (key == "start_time")
-                r.start_time = number();
-            else if (key == "boot_id")
+            } else if (key == "pid") {
+                r.pid = static_cast<pid_t>(field_u64(value));
+            } else if (key == "start_time") {
+                r.start_time = field_u64(value);
+            } else if (key == "boot_id") {
                 r.boot_id = value;
-            else if (key == "supervisor_pid")
-                r.supervisor_pid = static_cast<pid_t>(number());
-            else if (key == "started")
-                r.started = static_cast<double>(number()) / 1000;
-            else if (key == "command")
+            } else if (key == "supervisor_pid") {
+                r.supervisor_pid = static_cast<pid_t>(field_u64(value));
+            } else if (key == "started") {
+                r.started = static_cast<double>(field_u64(value)) / 1000;
+            } else if (key == "command") {
                 r.command = unescape_value(value);
-            else if (key == "cgroup")
+            } else if (key == "cgroup") {
                 r.cgroup.path = unescape_value(value);
-            else if (key == "cgroup_id") {
-                r.cgroup.id = number();
+            } else if (key == "cgroup_id") {
+                r.cgroup.id = field_u64(value);
                 cgroup_id = true;
-            } else if (key == "driver")
+            } else if (key == "driver") {
                 r.cgroup.driver = parse_driver_kind(value);
-            else if (key == "unit")
+            } else if (key == "unit") {
                 r.cgroup.unit = unescape_value(value);
-            else if (key == "dir")
+            } else if (key == "dir") {
                 r.dirs.push_back(unescape_value(value));
-            else if (key == "end")
-                end = value == "1";
+            }
         }
     } catch (const std::exception&) {
         return std::nullopt;
     }
-    if (!version || !end || !kind || !slot || r.boot_id.empty() || r.pid <= 0) return std::nullopt;
+    if (!kind || !slot || r.boot_id.empty() || r.pid <= 0) return std::nullopt;
     if (r.kind == OwnerRecord::Kind::run && (r.cgroup.path.empty() || !cgroup_id))
         return std::nullopt;
     r.cgroup.boot_id = r.boot_id;

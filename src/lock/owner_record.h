@@ -3,6 +3,8 @@
 
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "supervise/lock.h"
 
@@ -11,6 +13,15 @@ namespace supervise::lock {
 // Values of "key=value" lines: backslash and newline escaped.
 std::string escape_value(const std::string& value);
 std::string unescape_value(const std::string& value);
+
+// The "key=value" lines of a record (owner records, task records), in order. Nothing when
+// a line has no '=', or "version=1" or the closing "end=1" is missing (a record cut short).
+using RecordFields = std::vector<std::pair<std::string, std::string>>;
+std::optional<RecordFields> record_fields(const std::string& text);
+// A field's number, to the last character: "", "2xyz", overflow throw std::invalid_argument.
+std::uint64_t field_u64(const std::string& value);
+int field_int(const std::string& value);
+double field_double(const std::string& value);
 
 std::string serialize(const OwnerRecord& record);
 // nullopt when the text is not a complete record (truncated, garbled).

@@ -50,74 +50,52 @@ std::string serialize(const TaskRecord& r) {
 }
 
 std::optional<TaskRecord> parse_task_record(const std::string& text) {
+    auto fields = lock::record_fields(text);
+    if (!fields) return std::nullopt;
     TaskRecord r;
-    bool version = false, end = false, state = false;
-    std::istringstream in(text);
-    std::string line;
+    bool state = false;
     try {
-        while (std::getline(in, line)) {
-            auto equals = line.find('=');
-            if (equals == std::string::npos) return std::nullopt;
-            std::string key = line.substr(0, equals), value = line.substr(equals + 1);
-            // Numbers must be numbers to the last character: "2xyz" is a damaged record.
-            auto whole = [&](auto parse) {
-                size_t used = 0;
-                auto number = parse(value, &used);
-                if (value.empty() || used != value.size()) throw std::invalid_argument(key);
-                return number;
-            };
-            auto as_double = [&] {
-                return whole([](const std::string& v, size_t* n) { return std::stod(v, n); });
-            };
-            auto as_int = [&] {
-                return whole([](const std::string& v, size_t* n) { return std::stoi(v, n); });
-            };
-            auto as_u64 = [&] {
-                return whole([](const std::string& v, size_t* n) { return std::stoull(v, n); });
-            };
-            if (key == "version")
-                version = value == "1";
-            else if (key == "id")
+        for (const auto& [key, value] : *fields) {
+            if (key == "id") {
                 r.id = lock::unescape_value(value);
-            else if (key == "state") {
+            } else if (key == "state") {
                 if (value != "running" && value != "finished") return std::nullopt;
                 r.finished = value == "finished";
                 state = true;
-            } else if (key == "command")
+            } else if (key == "command") {
                 r.command = lock::unescape_value(value);
-            else if (key == "started")
-                r.started = as_double();
-            else if (key == "ended")
-                r.ended = as_double();
-            else if (key == "runner_pid")
-                r.runner_pid = as_int();
-            else if (key == "runner_start_time")
-                r.runner_start_time = as_u64();
-            else if (key == "boot_id")
+            } else if (key == "started") {
+                r.started = lock::field_double(value);
+            } else if (key == "ended") {
+                r.ended = lock::field_double(value);
+            } else if (key == "runner_pid") {
+                r.runner_pid = lock::field_int(value);
+            } else if (key == "runner_start_time") {
+                r.runner_start_time = lock::field_u64(value);
+            } else if (key == "boot_id") {
                 r.boot_id = value;
-            else if (key == "exit_status")
-                r.exit_status = as_int();
-            else if (key == "ttl")
-                r.ttl_seconds = as_double();
-            else if (key == "cgroup")
+            } else if (key == "exit_status") {
+                r.exit_status = lock::field_int(value);
+            } else if (key == "ttl") {
+                r.ttl_seconds = lock::field_double(value);
+            } else if (key == "cgroup") {
                 r.cgroup.path = lock::unescape_value(value);
-            else if (key == "cgroup_id")
-                r.cgroup.id = as_u64();
-            else if (key == "driver")
+            } else if (key == "cgroup_id") {
+                r.cgroup.id = lock::field_u64(value);
+            } else if (key == "driver") {
                 r.cgroup.driver = parse_driver_kind(value);
-            else if (key == "unit")
+            } else if (key == "unit") {
                 r.cgroup.unit = lock::unescape_value(value);
-            else if (key == "result")
+            } else if (key == "result") {
                 r.result_json = lock::unescape_value(value);
-            else if (key == "dir")
+            } else if (key == "dir") {
                 r.dirs.push_back(lock::unescape_value(value));
-            else if (key == "end")
-                end = value == "1";
+            }
         }
     } catch (const std::exception&) {
         return std::nullopt;
     }
-    if (!version || !end || !state || r.boot_id.empty()) return std::nullopt;
+    if (!state || r.boot_id.empty()) return std::nullopt;
     if (r.finished && !r.exit_status) return std::nullopt;
     r.cgroup.boot_id = r.boot_id;
     return r;
