@@ -217,6 +217,17 @@ no_leftovers() {
     [ -z "$cgs" ] || fail "cgroups left behind: $cgs"
 }
 
+# Kills every process carrying our token (only ours), repeatedly: forks may race us.
+kill_our_procs() {
+    local i p
+    for ((i = 0; i < 50; i++)); do
+        p=$(our_procs)
+        [ -z "$p" ] && return 0
+        kill -KILL $p 2>/dev/null
+        sleep 0.1
+    done
+}
+
 _cleanup() {
     local rc=$? p i d
     # a subshell that caught a signal before it could reset our traps is not the test
@@ -229,13 +240,7 @@ _cleanup() {
         # the test passed: leftovers are a failure of their own
         (no_leftovers) || rc=1
     fi
-    # kill every process carrying our token (only ours), repeatedly: forks may race us
-    for ((i = 0; i < 50; i++)); do
-        p=$(our_procs)
-        [ -z "$p" ] && break
-        kill -KILL $p 2>/dev/null
-        sleep 0.1
-    done
+    kill_our_procs
     jobs -p | xargs -r kill 2>/dev/null
     # cgroups that our own supervise runs created and left: remove them (deepest first)
     for d in $(leftover_cgroups | sort -r); do
@@ -278,4 +283,62 @@ skip_if_unenforceable() {
 # has read its accounting) in the scope, so TasksMax is N+1 there: the command still gets N.
 tasks_max_for() {
     if [[ $(limit unified_dir) == *.scope ]]; then echo $(($1 + 1)); else echo "$1"; fi
+}
+
+# --- background runs (the lock and task tests) -----------------------------------------
+# sv_bg NAME ARGS... : supervise ARGS in the background; its stdout/stderr go to
+# $W/NAME.out/.err, its pid to BG_PID[NAME] (and SUP_PIDS). sv_wait NAME sets RC.
+declare -A BG_PID=()
+sv_bg() {
+    local name=$1
+    shift
+    "$SUPERVISE" "$@" </dev/null >"$W/$name.out" 2>"$W/$name.err" &
+    BG_PID[$name]=$!
+    SUP_PIDS+=("$!")
+}
+# sv_wait NAME [SECONDS]: waits for it (default limit 30 s, then kills it and fails).
+# (Not `wait -n`: bash forgets a background job that ended before a later foreground
+# command, and `wait -n` then ignores it.)
+sv_wait() {
+    local name=$1 limit=${2:-30} pid=${BG_PID[$1]} i
+    for ((i = 0; i < limit * 50; i++)); do
+        if ! _our_child_running "$pid"; then
+            wait "$pid"
+            RC=$?
+            return 0
+        fi
+        sleep 0.02
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    fail "supervise $name did not finish within $limit s: $(cat "$W/$name.err" 2>/dev/null)"
+}
+# Is PID a child of this shell that has not ended?
+_our_child_running() {
+    local stat
+    read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
+    set -- ${stat##*) }
+    [ "$1" != Z ] && [ "$2" = "$$" ]
+}
+# bg_err NAME / bg_out NAME: what it printed
+bg_err() { cat "$W/$1.err" 2>/dev/null; }
+bg_out() { cat "$W/$1.out" 2>/dev/null; }
+
+# until_true SECONDS COMMAND...: polls COMMAND every 20 ms; false when it never succeeded.
+until_true() {
+    local n i
+    n=$(awk -v s="$1" 'BEGIN { printf "%d", s * 50 }')
+    shift
+    for ((i = 0; i < n; i++)); do
+        "$@" && return 0
+        sleep 0.02
+    done
+    return 1
+}
+
+# Rewrites a key of a record (owner or task) atomically (the way supervise writes them).
+edit_record() {  # FILE KEY VALUE
+    local tmp
+    tmp=$(dirname "$1")/edit.$$.tmp
+    awk -v k="$2" -v v="$3" -F= 'BEGIN{OFS="="} $1 == k {$0 = k "=" v} {print}' "$1" >"$tmp" && mv -f "$tmp" "$1"
 }

@@ -59,55 +59,6 @@ assert_no_lock_leftovers() {
     [ -z "$left" ] || fail "cgroups left behind: $left"
 }
 
-# sv_bg NAME ARGS... : supervise ARGS in the background; its stdout/stderr go to
-# $W/NAME.out/.err, its pid to BG_PID[NAME] (and SUP_PIDS). sv_wait NAME sets RC.
-declare -A BG_PID=()
-sv_bg() {
-    local name=$1
-    shift
-    "$S" "$@" </dev/null >"$W/$name.out" 2>"$W/$name.err" &
-    BG_PID[$name]=$!
-    SUP_PIDS+=("$!")
-}
-# sv_wait NAME [SECONDS]: waits for it (default limit 30 s, then kills it and fails).
-# (Not `wait -n`: bash forgets a background job that ended before a later foreground
-# command, and `wait -n` then ignores it.)
-sv_wait() {
-    local name=$1 limit=${2:-30} pid=${BG_PID[$1]} i
-    for ((i = 0; i < limit * 50; i++)); do
-        if ! _our_child_running "$pid"; then
-            wait "$pid"
-            RC=$?
-            return 0
-        fi
-        sleep 0.02
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    fail "supervise $name did not finish within $limit s: $(cat "$W/$name.err" 2>/dev/null)"
-}
-# Is PID a child of this shell that has not ended?
-_our_child_running() {
-    local stat
-    read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
-    set -- ${stat##*) }
-    [ "$1" != Z ] && [ "$2" = "$$" ]
-}
-# bg_err NAME / bg_out NAME: what it printed
-bg_err() { cat "$W/$1.err" 2>/dev/null; }
-bg_out() { cat "$W/$1.out" 2>/dev/null; }
-
-# until_true SECONDS COMMAND...: polls COMMAND every 20 ms; false when it never succeeded.
-until_true() {
-    local n i
-    n=$(awk -v s="$1" 'BEGIN { printf "%d", s * 50 }')
-    shift
-    for ((i = 0; i < n; i++)); do
-        "$@" && return 0
-        sleep 0.02
-    done
-    return 1
-}
 
 # lock_free NAME / lock_busy NAME: `supervise check` says so (stderr to $W/check.err)
 lock_free() { "$S" check "$@" 2>"$W/check.err"; }
@@ -132,12 +83,6 @@ ours_alive() {
     [ -n "$st" ] && [ "$st" != Z ]
 }
 
-# Rewrites a key of an owner record atomically (the way supervise writes them).
-edit_record() {  # FILE KEY VALUE
-    local tmp
-    tmp=$(dirname "$1")/edit.$$.tmp
-    awk -v k="$2" -v v="$3" -F= 'BEGIN{OFS="="} $1 == k {$0 = k "=" v} {print}' "$1" >"$tmp" && mv -f "$tmp" "$1"
-}
 record_file() {  # NAME SLOT: the owner record of a (plainly named) lock
     echo "$SUPERVISE_STATE_DIR/locks/$1/slot-${2:-0}"
 }
@@ -156,12 +101,7 @@ _lock_cleanup() {
     if [ -n "$LOCK_CG_ROOT" ] && [ -d "$LOCK_CG_ROOT" ]; then
         echo 1 >"$LOCK_CG_ROOT/cgroup.kill" 2>/dev/null
     fi
-    for ((i = 0; i < 50; i++)); do
-        p=$(our_procs)
-        [ -z "$p" ] && break
-        kill -KILL $p 2>/dev/null
-        sleep 0.1
-    done
+    kill_our_procs
     for d in $(lock_leftovers | sort -u -r); do
         find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
     done

@@ -33,49 +33,6 @@ if [ "$TASK_DRIVER" != systemd ] && [ -n "$V2_MOUNT" ]; then
     export SUPERVISE_CGROUP_ROOT=$TASK_CG_ROOT
 fi
 
-# sv_bg NAME ARGS... : supervise ARGS in the background; its stdout/stderr go to
-# $W/NAME.out/.err, its pid to BG_PID[NAME] (and SUP_PIDS). sv_wait NAME [SECONDS] sets RC.
-declare -A BG_PID=()
-sv_bg() {
-    local name=$1
-    shift
-    "$S" "$@" </dev/null >"$W/$name.out" 2>"$W/$name.err" &
-    BG_PID[$name]=$!
-    SUP_PIDS+=("$!")
-}
-sv_wait() {
-    local name=$1 limit=${2:-30} pid=${BG_PID[$1]} i
-    for ((i = 0; i < limit * 50; i++)); do
-        if ! _our_child_running "$pid"; then
-            wait "$pid"
-            RC=$?
-            return 0
-        fi
-        sleep 0.02
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    fail "supervise $name did not finish within $limit s: $(cat "$W/$name.err" 2>/dev/null)"
-}
-_our_child_running() {
-    local stat
-    read -r stat 2>/dev/null <"/proc/$1/stat" || return 1
-    set -- ${stat##*) }
-    [ "$1" != Z ] && [ "$2" = "$$" ]
-}
-bg_err() { cat "$W/$1.err" 2>/dev/null; }
-bg_out() { cat "$W/$1.out" 2>/dev/null; }
-
-# until_true SECONDS COMMAND...: polls COMMAND every 20 ms; false when it never succeeded.
-until_true() {
-    local n=$(( $1 * 50 )) i
-    shift
-    for ((i = 0; i < n; i++)); do
-        "$@" && return 0
-        sleep 0.02
-    done
-    return 1
-}
 
 # Is PID a live (non-zombie) process that this test started?
 ours_alive() {
@@ -110,12 +67,6 @@ runner_of() {
     RUNNER_PIDS+=("$RUNNER")
 }
 
-# Edits a key of a record atomically (the way supervise writes them).
-edit_record() {  # FILE KEY VALUE
-    local tmp
-    tmp=$(dirname "$1")/edit.$$.tmp
-    awk -v k="$2" -v v="$3" -F= 'BEGIN{OFS="="} $1 == k {$0 = k "=" v} {print}' "$1" >"$tmp" && mv -f "$tmp" "$1"
-}
 
 # The cgroups of this test's task runs: anything in the private root, and run cgroups
 # (v2, v1 twins, systemd scopes) named after a runner pid this test saw.
@@ -156,12 +107,7 @@ _task_cleanup() {
     if [ -n "$TASK_CG_ROOT" ] && [ -d "$TASK_CG_ROOT" ]; then
         echo 1 >"$TASK_CG_ROOT/cgroup.kill" 2>/dev/null
     fi
-    for ((i = 0; i < 50; i++)); do
-        p=$(our_procs)
-        [ -z "$p" ] && break
-        kill -KILL $p 2>/dev/null
-        sleep 0.1
-    done
+    kill_our_procs
     for d in $(task_leftovers | sort -u -r); do
         case "$d" in
         *.scope) systemctl ${SUPERVISE_SYSTEMD_MANAGER:+--$SUPERVISE_SYSTEMD_MANAGER} stop "${d##*/}" >/dev/null 2>&1 ;;
