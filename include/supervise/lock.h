@@ -116,7 +116,8 @@ void release_run_slot(const std::string& state_dir, const std::string& name, int
 // Foreground mode: removes the slot held by process owner. False when it holds none.
 bool release_process_slot(const std::string& state_dir, const std::string& name, pid_t owner);
 
-// Free slots of a pool (0 when busy). A name never used has all its slots free.
+// Free slots of a pool (0 when busy). slots 0: the pool's own count (1 for a name never
+// used). A name never used has all its slots free.
 unsigned free_slots(const std::string& state_dir, const std::string& name, unsigned slots);
 
 // All pools (or one), with live holders and waiters; stale state is reaped on the way.

@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "cli/cli.h"
+#include "lock/owner_record.h"
 #include "supervise/error.h"
 #include "supervise/lock.h"
 #include "supervise/parse.h"
@@ -19,11 +20,6 @@ std::string csv_field(const std::string& text) {
     std::string out = "\"";
     for (char c : text) out += c == '"' ? std::string("\"\"") : std::string(1, c);
     return out + "\"";
-}
-
-double now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 pid_t owner_pid(const std::string& text) {
@@ -131,12 +127,8 @@ int unlock_command(const RunOptions& run, const LockCommandOptions& options) {
 int check_command(const RunOptions& run, const LockCommandOptions& options) {
     std::string name = lock_name(options.name, std::nullopt);
     std::string state = open_state_dir(run.state_dir);
+    // without --slots: the pool's own count, as its users asked for it
     unsigned slots = run.slots.empty() ? 0 : parse_slots(run.slots, run.exclude_cpus);
-    if (slots == 0) {
-        // The pool's own count, as its users asked for it.
-        auto pools = list_pools(state, name);
-        slots = pools.empty() ? 1 : pools.front().slots;
-    }
     return free_slots(state, name, slots) > 0 ? 0 : 1;
 }
 
@@ -145,7 +137,7 @@ int list_command(const RunOptions& run, const LockCommandOptions& options) {
     std::optional<std::string> only;
     if (!options.name.empty()) only = lock_name(options.name, std::nullopt);
     auto pools = list_pools(state, only);
-    double t = now();
+    double t = lock::unix_now();
     if (options.json) {
         std::string out = "[";
         for (size_t i = 0; i < pools.size(); ++i) {

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/cli.h"
+#include "lock/owner_record.h"
 #include "supervise/error.h"
 #include "supervise/parse.h"
 #include "supervise/task.h"
@@ -13,17 +14,12 @@ namespace supervise::cli {
 
 namespace {
 
-double now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string describe(const TaskStatus& s) {
     const auto& r = s.record;
     std::string text = r.id + ": " + s.words();
     if (s.state == TaskState::running) {
-        text +=
-            " (pid " + std::to_string(r.runner_pid) + ", for " + format_duration(now() - r.started);
+        text += " (pid " + std::to_string(r.runner_pid) + ", for " +
+                format_duration(lock::unix_now() - r.started);
         if (!s.runner_alive) text += "; its runner is gone, so its result will not be known";
         if (r.cgroup.path.empty()) text += "; starting, or waiting for its lock";
         text += ")";
@@ -31,7 +27,7 @@ std::string describe(const TaskStatus& s) {
         text += " (its runner ended before it could record a result)";
     } else {
         text += " (exit " + std::to_string(r.exit_status.value_or(0)) + ", " +
-                format_duration(now() - r.ended) + " ago)";
+                format_duration(lock::unix_now() - r.ended) + " ago)";
     }
     return text;
 }
@@ -129,7 +125,8 @@ int wait_task(const TaskStore& store, const std::string& id,
             return;
         }
         message(global, "waiting for task " + id + " (pid " + std::to_string(s.record.runner_pid) +
-                            ", running " + format_duration(now() - s.record.started) + ")");
+                            ", running " + format_duration(lock::unix_now() - s.record.started) +
+                            ")");
     });
     if (!done) {
         if (!store.status(id)) {

@@ -24,17 +24,12 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 std::string holder_text(const OwnerRecord& holder) {
     std::string command =
         holder.command.size() > 40 ? holder.command.substr(0, 37) + "..." : holder.command;
     std::string who = holder.kind == OwnerRecord::Kind::run ? "run " : "process ";
     return who + std::to_string(holder.pid) + " '" + command + "' for " +
-           format_duration(std::max(0.0, unix_now() - holder.started));
+           format_duration(std::max(0.0, lock::unix_now() - holder.started));
 }
 
 }  // namespace
@@ -61,7 +56,7 @@ class SlotGrant::Impl {
         record.cgroup.boot_id = record.boot_id;
         record.supervisor_pid = ::getpid();
         record.command = command;
-        record.started = unix_now();
+        record.started = lock::unix_now();
         sys::write_file_atomic(paths.record(slot), lock::serialize(record), 0600, false);
         committed = true;
         finish();
@@ -144,8 +139,9 @@ AcquireResult acquire_slot(const LockOptions& options) {
         if (!grant->ticket_fd) throw SystemError("create ticket", grant->ticket_path, errno);
         if (::flock(grant->ticket_fd.get(), LOCK_EX | LOCK_NB) != 0)
             throw SystemError("lock ticket", grant->ticket_path, errno);
-        std::string content = "since=" + std::to_string(static_cast<long long>(unix_now() * 1000)) +
-                              "\ncommand=" + options.command + "\n";
+        std::string content =
+            "since=" + std::to_string(static_cast<long long>(lock::unix_now() * 1000)) +
+            "\ncommand=" + options.command + "\n";
         (void)!::write(grant->ticket_fd.get(), content.data(), content.size());
     }
 
@@ -179,7 +175,7 @@ AcquireResult acquire_slot(const LockOptions& options) {
             grant->wait_seconds = waited();
             grant->cgroup_name =
                 lock::slot_cgroup_prefix(options.name, slot) + std::to_string(::getpid()) + "-" +
-                std::to_string(static_cast<long long>(unix_now() * 1000) % 1000000);
+                std::to_string(static_cast<long long>(lock::unix_now() * 1000) % 1000000);
             grant->pool_lock.emplace(std::move(pool_lock));
             if (options.on_wait_message && message_due) options.on_wait_message("");
             double seconds = grant->wait_seconds;

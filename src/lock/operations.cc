@@ -72,9 +72,10 @@ bool release_process_slot(const std::string& state_dir, const std::string& name,
 
 unsigned free_slots(const std::string& state_dir, const std::string& name, unsigned slots) {
     auto paths = lock::pool_paths(state_dir, name);
-    if (!lock::pool_exists(paths)) return slots;
+    if (!lock::pool_exists(paths)) return slots ? slots : 1;
     lock::PoolLock pool_lock(paths);
     auto state = lock::scan_pool(paths, lock::warn_to_stderr);
+    if (slots == 0) slots = state.slots;
     unsigned held = static_cast<unsigned>(state.holders.size());
     return slots > held ? slots - held : 0;
 }

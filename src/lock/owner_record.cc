@@ -1,5 +1,6 @@
 #include "lock/owner_record.h"
 
+#include <chrono>
 #include <sstream>
 
 #include "cgroup/cgroup_view.h"
@@ -53,6 +54,11 @@ std::string serialize(const OwnerRecord& r) {
     }
     out << "end=1\n";  // a record without it was cut short
     return out.str();
+}
+
+double unix_now() {
+    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 std::optional<RecordFields> record_fields(const std::string& text) {

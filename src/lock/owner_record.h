@@ -23,6 +23,9 @@ std::uint64_t field_u64(const std::string& value);
 int field_int(const std::string& value);
 double field_double(const std::string& value);
 
+// Seconds since the epoch, for records and "held for 3m12s".
+double unix_now();
+
 std::string serialize(const OwnerRecord& record);
 // nullopt when the text is not a complete record (truncated, garbled).
 std::optional<OwnerRecord> parse_owner_record(const std::string& text);

@@ -11,11 +11,6 @@
 
 namespace supervise::task {
 
-double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
 void validate_task_id(const std::string& id) {
     if (id.empty()) throw UsageError("task id is empty");
     if (id.size() > 255) throw UsageError("task id is longer than 255 bytes");

@@ -17,7 +17,6 @@ std::optional<TaskRecord> parse_task_record(const std::string& text);
 // a result older than its TTL is expired.
 TaskStatus judge(const TaskRecord& record, std::optional<double> ttl, double now);
 
-double unix_now();
 void validate_task_id(const std::string& id);
 
 }  // namespace supervise::task

@@ -92,7 +92,7 @@ sys::UniqueFd open_pidfd(pid_t pid) {
         record.id = id;
         for (const auto& word : spec.argv)
             record.command += (record.command.empty() ? "" : " ") + word;
-        record.started = task::unix_now();
+        record.started = lock::unix_now();
         record.runner_pid = ::getpid();
         record.runner_start_time = lock::process_start_time(::getpid()).value_or(0);
         record.boot_id = current_boot_id();
@@ -132,7 +132,7 @@ sys::UniqueFd open_pidfd(pid_t pid) {
             status = e.exit_status();
         }
         record.finished = true;
-        record.ended = task::unix_now();
+        record.ended = lock::unix_now();
         record.exit_status = status;
         write_record(dir, record);
     } catch (const std::exception& e) {
@@ -184,7 +184,7 @@ std::optional<TaskStatus> TaskStore::status(const std::string& id,
     task::validate_task_id(id);
     auto record = read_record(directory(id));
     if (!record) return std::nullopt;
-    auto status = task::judge(*record, ttl, task::unix_now());
+    auto status = task::judge(*record, ttl, lock::unix_now());
     // A lost run's supervisor never removed its (now empty) cgroup: whoever notices does.
     // rmdir refuses a cgroup that still has processes.
     if (status.state == TaskState::lost)
@@ -203,7 +203,7 @@ std::vector<TaskStatus> TaskStore::list() const {
         if (entry->d_name[0] == '.') continue;
         try {
             if (auto record = read_record(root_ + "/" + entry->d_name))
-                all.push_back(task::judge(*record, std::nullopt, task::unix_now()));
+                all.push_back(task::judge(*record, std::nullopt, lock::unix_now()));
         } catch (const Error& e) {
             std::fprintf(stderr, "supervise: warning: %s\n", e.what());
         }
@@ -373,7 +373,7 @@ bool TaskStore::kill(const std::string& id, int sig) const {
                 auto after = read_record(directory(id));
                 if (after && !after->finished && after->cgroup.path.empty()) {
                     after->finished = true;
-                    after->ended = task::unix_now();
+                    after->ended = lock::unix_now();
                     after->exit_status = 128 + sig;
                     write_record(directory(id), *after);
                 }
