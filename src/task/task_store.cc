@@ -331,6 +331,7 @@ void TaskStore::copy_log(const std::string& id, int fd, bool follow) const {
         inotify.watch(path, IN_MODIFY);
         inotify.watch(directory(id), IN_MOVED_TO);
     }
+    std::string watched_cgroup;
     char buffer[65536];
     for (;;) {
         ssize_t n;
@@ -350,7 +351,18 @@ void TaskStore::copy_log(const std::string& id, int fd, bool follow) const {
             runner = open_pidfd(current->record.runner_pid);
             if (runner) epoll.add(runner.get(), 0);
         }
-        epoll.wait(runner ? -1 : 200);  // without a runner to watch, look again soon
+        // The end of the run shows as its cgroup emptying (even with its runner gone) and
+        // the record replaced; output as the log growing.
+        const auto& cgroup_path = current->record.cgroup.path;
+        if (!cgroup_path.empty() && cgroup_path != watched_cgroup) {
+            watched_cgroup = cgroup_path;
+            try {
+                inotify.watch(cgroup_path + "/cgroup.events", IN_MODIFY);
+            } catch (const SystemError&) {
+                continue;  // gone already: look at the task again
+            }
+        }
+        epoll.wait(-1);
         inotify.drain();
     }
 }
