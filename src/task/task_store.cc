@@ -185,6 +185,14 @@ std::optional<TaskStatus> TaskStore::status(const std::string& id,
     auto record = read_record(directory(id));
     if (!record) return std::nullopt;
     auto status = task::judge(*record, ttl, lock::unix_now());
+    if (status.state == TaskState::lost && !record->finished) {
+        // The record was read before the liveness check: a runner that wrote its result and
+        // exited in between looks lost. It always writes the result before it exits, so a
+        // second read settles it.
+        record = read_record(directory(id));
+        if (!record) return std::nullopt;
+        status = task::judge(*record, ttl, lock::unix_now());
+    }
     // A lost run's supervisor never removed its (now empty) cgroup: whoever notices does.
     // rmdir refuses a cgroup that still has processes.
     if (status.state == TaskState::lost)
