@@ -7,7 +7,8 @@ set -euo pipefail
 build=(cmake make g++ pkg-config libsystemd-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev
        pandoc python3 perl clang-format)
 tests=(git ca-certificates procps psmisc util-linux mount iproute2 coreutils findutils gawk strace
-       util-linux user-mode-linux systemd systemd-container dbus dbus-user-session)
+       systemd systemd-container dbus dbus-user-session libpam-systemd login passwd
+       qemu-system-x86 busybox-static xz-utils)
 wanted=("${build[@]}")
 [ "${1:-all}" = build ] || wanted+=("${tests[@]}")
 missing=()

@@ -80,7 +80,7 @@ if [ -n "${mnt[cpu]+x}" ]; then
     elif [ "$q" = missing ] || [ "$p" = missing ]; then echo "cpu_ratio missing"
     else awk -v q="$q" -v p="$p" 'BEGIN{printf "cpu_ratio %.4f\n", q/p}'; fi
 else
-    read -r q p < <(read_or "$cpu/cpu.max" "missing missing")
+    read -r q p <<<"$(read_or "$cpu/cpu.max" "missing missing")"   # (no /dev/fd needed)
     if [ "$q" = max ] || [ "$q" = missing ]; then echo "cpu_ratio $q"
     else awk -v q="$q" -v p="$p" 'BEGIN{printf "cpu_ratio %.4f\n", q/p}'; fi
 fi

@@ -1,6 +1,7 @@
 #!/bin/bash
 # --driver auto picks the driver this world calls for: systemd when PID 1 is systemd, else
 # cgroup2 on a pure v2 hierarchy, else hybrid.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 if [ -n "${SUPERVISE_EXPECT_AUTO:-}" ]; then want=$SUPERVISE_EXPECT_AUTO

@@ -1,5 +1,6 @@
 #!/bin/bash
 # --cpu PCT sets the CPU quota of the run's cgroup (cpu.max / cpu.cfs_quota_us): 50% and 150%.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 for pct in 50 150; do

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SUPERVISE_* variables give every run option its default; the command line wins.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 SUPERVISE_MEMORY=64M run -- "${LIMITS_CMD[@]}"

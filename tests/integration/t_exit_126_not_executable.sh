@@ -1,5 +1,6 @@
 #!/bin/bash
 # A command that exists but cannot be executed: exit 126 and one "supervise: ..." line.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 printf '#!/bin/sh\necho ran >%s/ran\n' "$W" >"$W/script"

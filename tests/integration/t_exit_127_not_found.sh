@@ -1,5 +1,6 @@
 #!/bin/bash
 # A command that does not exist: exit 127 and one "supervise: ..." line naming it.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 run "no-such-command-$TEST_TOKEN" arg

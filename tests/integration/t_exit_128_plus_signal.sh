@@ -1,5 +1,6 @@
 #!/bin/bash
 # A command killed by signal N makes supervise exit 128+N (and report the signal in JSON).
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 for sig in TERM:15 KILL:9 INT:2 SEGV:11; do

@@ -1,5 +1,6 @@
 #!/bin/bash
 # supervise exits with the command's own exit status.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 for code in 0 1 3 42 123; do

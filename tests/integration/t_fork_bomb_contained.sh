@@ -1,6 +1,7 @@
 #!/bin/bash
 # With --tasks 50 a command forking 200 processes (each forking again) gets at most 50; the
 # rest of the forks fail, and every process is gone after the main process exits.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 cat >"$W/bomb.pl" <<'PL'

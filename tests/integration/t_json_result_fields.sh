@@ -1,5 +1,6 @@
 #!/bin/bash
 # --json prints one JSON object with every documented field after the command's output.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 run --json -- sh -c 'echo hello; exit 3'

@@ -2,6 +2,7 @@
 # kill NAME signals the holders' whole trees (default TERM: the holder exits 143); an
 # unknown lock is exit 1. kill-all kills every run (137), cancels the waiters (75, saying
 # so) and foreground holders, and leaves no record, no cgroup and no process.
+#@ conformance
 . "$TESTS_DIR/lock_lib.sh"
 
 # kill: the whole tree of the holder, not only its main process

@@ -1,6 +1,7 @@
 #!/bin/bash
 # 20 runs started at once on one lock: never two inside together, and every one is served.
 # With --slots 3: never more than 3 inside, each inside with a slot no one else inside has.
+#@ conformance
 . "$TESTS_DIR/lock_lib.sh"
 
 N=20

@@ -1,6 +1,7 @@
 #!/bin/bash
 # A record written in another boot is stale, whoever it names: with the boot id edited,
 # the slot of a live holder (a run, and a foreground process) is free.
+#@ conformance
 . "$TESTS_DIR/lock_lib.sh"
 
 other_boot=00000000-0000-4000-8000-000000000000

@@ -3,6 +3,7 @@
 # killed -9 while its command runs, the slot stays held until the command ends, then is
 # free at once, goes to the waiter, and the empty cgroup is removed by the next supervise
 # that looks.
+#@ conformance
 . "$TESTS_DIR/lock_lib.sh"
 
 sv_bg holder --lock k9 -- "${HOLD[@]}" "$W/holder"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # --memory and --memory-high land in the kernel's files of the run's cgroup (v2 memory.max/
 # memory.high; v1 memory.limit_in_bytes/memory.soft_limit_in_bytes).
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 run --memory 100M --memory-high 80M -- "${LIMITS_CMD[@]}"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # --memory 50M and a command allocating 200M: the kernel OOM-kills it, supervise exits 137,
 # prints one line naming the limit and the peak, and the JSON says oom_killed.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 run --memory 50M --json -- perl -e '$x = q(x) x (200*1024*1024); print qq(allocated\n)'

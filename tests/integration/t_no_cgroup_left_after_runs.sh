@@ -1,6 +1,7 @@
 #!/bin/bash
 # Whatever way a run ends, its cgroup is removed, and the supervise parent too when it was
 # created for the run and is empty.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 run -- true;                                   assert_status 0

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The command runs in a fresh cgroup of its own, named after the supervise pid, shown in
 # /proc/self/cgroup and in the JSON result, and removed after the run.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 run --json -- cat /proc/self/cgroup

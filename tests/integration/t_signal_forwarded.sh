@@ -1,6 +1,7 @@
 #!/bin/bash
 # SIGUSR1, SIGUSR2, SIGHUP, SIGINT and SIGTERM sent to supervise reach the command, which
 # traps and records them; supervise itself survives until the command exits.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 cat >"$W/cmd.sh" <<'SH'

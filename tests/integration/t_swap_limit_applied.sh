@@ -1,5 +1,6 @@
 #!/bin/bash
 # --swap lands in memory.swap.max (v1: memory.memsw.limit_in_bytes = memory + swap).
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 run --memory 100M --swap 64M -- "${LIMITS_CMD[@]}"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # A task started from a terminal that is hung up at once (and whose shell exits) still
 # runs to the end: its runner is in a session of its own.
+#@ conformance
 . "$TESTS_DIR/task_lib.sh"
 
 cat >"$W/caller.sh" <<CALLER

@@ -1,5 +1,6 @@
 #!/bin/bash
 # --tasks N lands in pids.max of the run's cgroup.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 run --tasks 37 -- "${LIMITS_CMD[@]}"

@@ -1,6 +1,7 @@
 #!/bin/bash
 # --timeout: SIGTERM to the whole tree (a child trapping it hears it), then after
 # --kill-after the rest is SIGKILLed (a child that ignores SIGTERM dies too); exit 124.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 cat >"$W/tree.sh" <<'SH'

@@ -2,6 +2,7 @@
 # When the main process exits, everything left in its cgroup dies: a setsid'd process, a
 # double-forked daemon that ignores SIGTERM/SIGHUP, a loop that keeps forking. The run's
 # cgroup is removed.
+#@ conformance
 . "$TESTS_DIR/lib.sh"
 
 cat >"$W/tree.sh" <<'SH'

@@ -3,12 +3,14 @@
 #   0 all passed, 1 a test failed or the world broke while running, 77 the world cannot
 #   start on this machine (printed loudly: "SKIP: world ...: reason").
 # Usage of every runner: WORLD.sh BUILD_DIR [SOURCE_DIR]
+# Environment: WORLD_TIMEOUT (seconds, default 420), WORLD_LABEL (the ctest label to run,
+# default conformance), WORLD_COMMAND (shell text to run instead of the tests).
 set -euo pipefail
 
 WORLD=$(basename "$0" .sh)
 BUILD=$(realpath "${1:?usage: $0 BUILD_DIR [SOURCE_DIR]}")
 SOURCE=$(realpath "${2:-$(dirname "$(readlink -f "$0")")/../..}")
-WORLD_TIMEOUT=${WORLD_TIMEOUT:-600}   # seconds a world may run before it counts as hung
+WORLD_TIMEOUT=${WORLD_TIMEOUT:-420}   # seconds a world may run before it counts as hung (ctest: 480)
 _t0=$(date +%s)
 
 say() { echo "world $WORLD: $*" >&2; }
@@ -23,7 +25,7 @@ world_fail() {
 elapsed() { echo $(($(date +%s) - _t0)); }
 
 [ "$(id -u)" = 0 ] || world_skip "must run as root (it boots a kernel or a service manager)"
-[ -f "$BUILD/tests/integration/CTestTestfile.cmake" ] ||
+[ -n "${WORLD_COMMAND:-}" ] || [ -f "$BUILD/tests/integration/CTestTestfile.cmake" ] ||
     world_fail "$BUILD is not a configured build tree (no tests/integration/CTestTestfile.cmake)"
 
 # need_packages PKG... : install the Debian packages that are missing (apt-get, quietly).
@@ -41,11 +43,46 @@ need_packages() {
         world_skip "apt-get install ${missing[*]} failed"
 }
 
-# The command a world runs inside: the integration tests of this build, one at a time
-# (they count processes and cgroups), with the test directory's own Testing/ log.
+# The command a world runs inside: the conformance tests of this build (the integration
+# tests that prove a driver honours the contract; the host runs all of them), one at a
+# time (they count processes and cgroups), with the test directory's own Testing/ log.
+# WORLD_LABEL=integration runs the whole integration suite instead.
 inner_ctest() {
-    echo ctest --test-dir "$BUILD/tests/integration" -L integration --output-on-failure \
-        --timeout 180
+    echo ctest --test-dir "$BUILD/tests/integration" -L "${WORLD_LABEL:-conformance}" --output-on-failure \
+        --no-tests=error --timeout 180
+}
+
+# world_command: what the world runs after its report: WORLD_COMMAND (shell text; the
+# benchmarks use it, and it gives a shell in the world for debugging) or inner_ctest.
+world_command() {
+    if [ -n "${WORLD_COMMAND:-}" ]; then printf '%s\n' "$WORLD_COMMAND"; else inner_ctest; fi
+}
+
+# world_report: shell text that, run inside the world, prints one line naming the kernel,
+# the cgroup layout and the driver --driver auto picks, and fails (exit 1) when auto does
+# not pick EXPECT_AUTO (default: EXPECT_DRIVER).
+world_report() {
+    local sv; sv=$(printf %q "$BUILD/supervise")
+    cat <<REPORT
+_fs=\$(stat -f -c %T /sys/fs/cgroup)
+case \$_fs in
+cgroup2fs) _layout="pure cgroup v2 (controllers: \$(cat /sys/fs/cgroup/cgroup.subtree_control))" ;;
+tmpfs) _layout="hybrid (cgroup2 at /sys/fs/cgroup/unified, v1 controllers)" ;;
+*) _layout=\$_fs ;;
+esac
+_mgr=none; [ -d /run/systemd/system ] && _mgr="systemd \$(systemctl show -P Version 2>/dev/null) as PID 1"
+if [ "\$(id -u)" != 0 ] || [ "\${SUPERVISE_SYSTEMD_MANAGER:-}" = user ]; then
+    _v=\$(systemctl --user show -P Version 2>/dev/null) && _mgr="\$_mgr, a user manager (systemd \$_v)"
+fi
+_dry=\$(env -u SUPERVISE_DRIVER $sv --driver auto --dry-run -- true 2>&1)
+_auto=\$(echo "\$_dry" | sed -n 's/^driver: //p')
+echo "world $WORLD: kernel \$(uname -r), \$_layout, manager: \$_mgr, user \$(id -un), --driver auto picks: \${_auto:-nothing} (\$(echo "\$_dry" | sed -n 's/^cgroup: //p'))" >&2
+if [ "\$_auto" != "${EXPECT_AUTO:-$EXPECT_DRIVER}" ]; then
+    echo "FAIL: world $WORLD: --driver auto picks '\$_auto', expected '${EXPECT_AUTO:-$EXPECT_DRIVER}'" >&2
+    env -u SUPERVISE_DRIVER $sv doctor >&2
+    exit 1
+fi
+REPORT
 }
 
 # Environment for the tests inside the world: NAME=VALUE lines.

@@ -83,5 +83,12 @@ esac
 say "container booted in $(elapsed) s (systemd $(nsenter -t "$leader" -a systemctl show -P Version), state $st); tests expect driver $EXPECT_DRIVER"
 rc=0
 [ -n "${WORLD_DEBUG:-}" ] && nsenter -t "$leader" -a bash -c "$WORLD_DEBUG"
-nsenter -t "$leader" -a /bin/sh -c 'cd "$0" && exec "$@"' "$SOURCE" env $(world_env) $(inner_ctest) </dev/null || rc=$?
+# (the container sees the source and build trees, not the hand-over directory)
+script=$(
+    printf 'cd %q || exit 1\n' "$SOURCE"
+    printf 'export %s\n' $(world_env)
+    world_report
+    world_command
+)
+nsenter -t "$leader" -a /bin/bash -c "$script" </dev/null || rc=$?
 finish "$rc"

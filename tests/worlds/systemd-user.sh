@@ -107,5 +107,6 @@ env $(client_env) busctl --user status >/dev/null 2>&1 || true
 say "user manager up in $(elapsed) s (systemd $(XDG_RUNTIME_DIR=$rt systemctl --user show -P Version)); tests expect driver $EXPECT_DRIVER"
 rc=0
 # SUPERVISE_SYSTEMD_MANAGER=user names a running manager: --driver auto takes it
-env $(client_env) SUPERVISE_SYSTEMD_MANAGER=user SUPERVISE_EXPECT_AUTO=systemd $(world_env) $(inner_ctest) </dev/null || rc=$?
+export $(client_env) SUPERVISE_SYSTEMD_MANAGER=user SUPERVISE_EXPECT_AUTO=systemd $(world_env)
+bash -c "$(world_report; world_command)" </dev/null || rc=$?
 finish "$rc"
