@@ -53,6 +53,7 @@ fedora_macros=(
     --define "_userunitdir /usr/lib/systemd/user"
     --define "_tmpfilesdir /usr/lib/tmpfiles.d"
     --define "_rundir /run"
+    --define "_docdir_fmt %%{NAME}"
     --define "tmpfiles_create() /usr/bin/systemd-tmpfiles --create %{?*} >/dev/null 2>&1 || :"
     --define "cmake cmake -S . -B $builddir -DCMAKE_INSTALL_PREFIX:PATH=/usr -DCMAKE_BUILD_TYPE=RelWithDebInfo"
     --define "cmake_build cmake --build $builddir -j$(nproc)"
@@ -77,6 +78,7 @@ expected=(
     /usr/share/zsh/site-functions/_supervise
     /usr/share/doc/supervise/README.md
     /usr/share/doc/supervise/design.md
+    /usr/share/licenses/supervise/LICENSE
     /run/supervise
 )
 for f in "${expected[@]}"; do

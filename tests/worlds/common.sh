@@ -46,10 +46,11 @@ need_packages() {
 # The command a world runs inside: the conformance tests of this build (the integration
 # tests that prove a driver honours the contract; the host runs all of them), one at a
 # time (they count processes and cgroups), with the test directory's own Testing/ log.
-# WORLD_LABEL=integration runs the whole integration suite instead.
+# WORLD_LABEL=integration runs the whole integration suite instead. Shell text; $1 another
+# test directory.
 inner_ctest() {
-    echo ctest --test-dir "$BUILD/tests/integration" -L "${WORLD_LABEL:-conformance}" --output-on-failure \
-        --no-tests=error --timeout 180
+    printf 'ctest --test-dir %q -L %q --output-on-failure --no-tests=error --timeout 180\n' \
+        "${1:-$BUILD/tests/integration}" "${WORLD_LABEL:-conformance}"
 }
 
 # world_command: what the world runs after its report: WORLD_COMMAND (shell text; the

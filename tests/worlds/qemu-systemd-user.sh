@@ -27,8 +27,8 @@ user=svworld
     if [ -n "${WORLD_COMMAND:-}" ]; then
         world_command
     else
-        printf 'mkdir -p ~/ctest && cp %q ~/ctest/ || exit 1\n' "$BUILD/tests/integration/CTestTestfile.cmake"
-        inner_ctest | sed "s|--test-dir [^ ]*|--test-dir \"\$HOME/ctest\"|"
+        printf 'mkdir -p ~/ctest && cp %q ~/ctest/ && cd ~/ctest || exit 1\n' "$BUILD/tests/integration/CTestTestfile.cmake"
+        inner_ctest .
     fi
 } >"$work/user-cmd"
 cat >"$work/cmd" <<CMD
