@@ -4,7 +4,8 @@
 bench/run-all.sh; see bench/README.md for the method. Measures, asserts nothing.
 
     bench.py all [--quick] [--json FILE]     every experiment, then the table
-    bench.py overhead --driver NAME ...      one experiment (as run inside the container)
+    bench.py worlds [--quick]                the overhead rows inside the QEMU guests and the container
+    bench.py overhead --driver NAME ...      one experiment (as run inside a world)
 """
 import argparse
 import glob
@@ -12,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import shlex
 import signal
 import statistics
 import subprocess
@@ -374,27 +376,36 @@ def footprint(samples=5):
     return result
 
 
-# The container (systemd driver) --------------------------------------------------------------
+# Other cgroup worlds: the project's own world runners (tests/worlds/) -------------------------
 
-def systemd_overhead(rounds):
-    sdbox = os.environ.get("SDBOX", "/work/shared/env/sdbox")
-    name = "bench-%d" % os.getpid()
-    env = dict(os.environ, SDBOX_NAME=name, SDBOX_STATE="/run/sdbox-" + name)
-    if not os.access(sdbox, os.X_OK):
-        return {"error": "no sdbox at " + sdbox}
-    try:
-        start = subprocess.run([sdbox, "start"], env=env, capture_output=True, text=True, cwd=HERE)
-        if start.returncode != 0:
-            return {"error": "container did not boot: " + start.stderr.strip()[-300:]}
-        inner = subprocess.run([sdbox, "exec", "/usr/bin/python3", os.path.abspath(__file__), "overhead",
-                                "--rounds", str(rounds), "--driver", "systemd", "--systemd-run"],
-                               env=dict(env, SUPERVISE=os.path.abspath(SUPERVISE), BENCHTOOL=os.path.abspath(BENCHTOOL)),
-                               capture_output=True, text=True, cwd=HERE)
-        if inner.returncode != 0:
-            return {"error": inner.stderr.strip()[-300:]}
-        return json.loads(inner.stdout)
-    finally:
-        subprocess.run([sdbox, "stop"], env=env, capture_output=True, cwd=HERE)
+WORLDS = os.path.join(HERE, "..", "tests", "worlds")
+
+
+def world_overhead(world, rounds, driver, systemd_run=False):
+    """`bench.py overhead` inside a world (tests/worlds/WORLD.sh with WORLD_COMMAND): the same
+    alternating runs, against flock and systemd-run in the same guest, in the same run."""
+    script = os.path.join(WORLDS, world + ".sh")
+    inner = "%s %s overhead --rounds %d --driver %s%s" % (
+        "/usr/bin/python3", shlex.quote(os.path.abspath(__file__)), rounds, driver, " --systemd-run" if systemd_run else "")
+    build = os.path.dirname(os.path.abspath(SUPERVISE))
+    env = dict(os.environ, WORLD_COMMAND=inner, SUPERVISE=os.path.abspath(SUPERVISE), BENCHTOOL=os.path.abspath(BENCHTOOL),
+               WORLD_TIMEOUT=str(max(420, rounds * 12)))
+    t0 = time.monotonic()
+    p = subprocess.run(["bash", script, build, os.path.join(HERE, "..")], env=env, capture_output=True, text=True)
+    took = time.monotonic() - t0
+    lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
+    if p.returncode != 0 or not lines:
+        tail = " | ".join(p.stderr.strip().splitlines()[-4:])
+        return {"error": "tried tests/worlds/%s.sh with `bench.py overhead --driver %s`: exit %d after %.0f s: %s" % (
+            world, driver, p.returncode, took, tail or "no output")}
+    result = json.loads(lines[-1])
+    if "error" in result:
+        result["error"] = "inside tests/worlds/%s.sh: %s" % (world, result["error"])
+    else:
+        report = [l for l in p.stderr.splitlines() if "kernel " in l and "--driver auto" in l]
+        if report:
+            log("bench: " + report[-1])
+    return result
 
 
 # The table ------------------------------------------------------------------------------------
@@ -403,16 +414,14 @@ def ratio(a, b):
     return "%.2fx" % (a / b) if b else "-"
 
 
-def table(r):
+def overhead_table(overheads):
     rows = []
     add = rows.append
-    add("supervise benchmark: %s" % r["machine"])
-    add("")
     add("1. overhead (alternating runs; wall ms median / p95; cpu ms median; ratio of medians)")
     add("   %-22s %-12s %6s %9s %9s %7s %9s %9s" % ("driver", "tool", "runs", "median", "p95", "cpu", "/flock", "/sd-run"))
-    for label, res, base in r["overhead"]:
+    for label, res, base in overheads:
         if "error" in res:
-            add("   %-22s not measurable here: %s" % (label, res["error"]))
+            add("   %-22s not measured: %s" % (label, res["error"]))
             continue
         for tool, row in res.items():
             vs = lambda other: ratio(row["median_ms"], res[other]["median_ms"]) if other in res and tool in ("supervise", "systemd-run") and other != tool else ""
@@ -422,6 +431,15 @@ def table(r):
             net_s = res["supervise"]["median_ms"] - res["true"]["median_ms"]
             net_b = res[base]["median_ms"] - res["true"]["median_ms"]
             add("   %-22s net cost over bare true: supervise %.2f ms, %s %.2f ms: %s" % (label, net_s, base, net_b, ratio(net_s, net_b)))
+    return rows
+
+
+def table(r):
+    rows = []
+    add = rows.append
+    add("supervise benchmark: %s" % r["machine"])
+    add("")
+    rows += overhead_table(r["overhead"])
     h = r["handoff"]
     add("")
     add("2. handoff latency (holder's command ends -> next waiter's command starts; %s)" % h.get("source"))
@@ -480,15 +498,27 @@ def machine():
         open("/proc/loadavg").read().split()[0], rev or "?")
 
 
+def world_rows(quick):
+    """The overhead rows measured inside the QEMU guests and the container."""
+    guest_rounds = 5 if quick else 30   # a process spawn costs ~80 ms under TCG
+    rows = []
+    log("bench: overhead, cgroup2 driver in the QEMU guest, pure cgroup v2 (%d rounds)" % guest_rounds)
+    rows.append(("cgroup2 (QEMU, v2)", world_overhead("qemu-cgroup2", guest_rounds, "cgroup2"), "flock"))
+    log("bench: overhead, systemd driver in the QEMU guest, systemd on pure cgroup v2 (%d rounds)" % guest_rounds)
+    rows.append(("systemd (QEMU, v2)", world_overhead("qemu-systemd", guest_rounds, "systemd", True), "systemd-run"))
+    rounds = 20 if quick else 200
+    log("bench: overhead, systemd driver in a container on this host (%d rounds)" % rounds)
+    rows.append(("systemd (container)", world_overhead("systemd-container", rounds, "systemd", True), "systemd-run"))
+    return rows
+
+
 def run_all(quick):
     rounds = 20 if quick else 200
     r = {"machine": machine()}
     log("bench: overhead, hybrid driver (%d alternating rounds)" % rounds)
     r["overhead"] = [("hybrid (host)", overhead(rounds, "hybrid"), "flock"),
                      ("cgroup2 (host)", overhead(3, "cgroup2"), "flock")]
-    r["overhead"].append(("cgroup2 (UML guest)", {"error": "UML cannot boot on this CPU (AMX: ptrace set fp regs failed)"}, "flock"))
-    log("bench: overhead, systemd driver in a container")
-    r["overhead"].append(("systemd (container)", systemd_overhead(rounds), "systemd-run"))
+    r["overhead"] += world_rows(quick)
     log("bench: handoff")
     r["handoff"] = handoff(20 if quick else 100)
     log("bench: herd")
@@ -514,7 +544,7 @@ def run_all(quick):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("what", choices=["all", "overhead", "handoff", "herd", "throughput", "kill-all", "footprint"])
+    ap.add_argument("what", choices=["all", "worlds", "overhead", "handoff", "herd", "throughput", "kill-all", "footprint"])
     ap.add_argument("--quick", action="store_true", help="small counts, for development")
     ap.add_argument("--json", help="also write the raw results here")
     ap.add_argument("--rounds", type=int, default=200)
@@ -529,6 +559,10 @@ def main():
                 json.dump(r, f, indent=1)
         print(table(r))
         print("   (load average at the end: %s)" % r["machine_after"])
+        return
+    if a.what == "worlds":
+        print("supervise benchmark: %s" % machine())
+        print("\n".join(row.rstrip() for row in overhead_table(world_rows(a.quick))))
         return
     one = {"overhead": lambda: overhead(a.rounds, a.driver, a.systemd_run), "handoff": lambda: handoff(a.n),
            "herd": lambda: herd(a.n), "throughput": lambda: throughput(8, a.n, 1),
