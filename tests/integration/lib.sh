@@ -33,8 +33,10 @@ fail() {
     echo "FAIL: $TEST_NAME: $*" >&2
     exit 1
 }
-# A world that cannot do what the test needs: exit 77 (ctest: skipped), loudly.
+# A world that cannot do what the test needs: exit 77 (ctest: skipped), loudly. Where the
+# world runner says every test must run (SUPERVISE_FORBID_SKIP), a skip is a failure.
 skip() {
+    [ -z "${SUPERVISE_FORBID_SKIP:-}" ] || fail "would skip, but this world must run it: $*"
     echo "SKIP: $TEST_NAME: $*" >&2
     _skipped=1
     exit 77

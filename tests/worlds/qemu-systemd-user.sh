@@ -14,12 +14,12 @@ need_packages libpam-systemd dbus-user-session login passwd
 # su needs PAM's configuration in the guest's /etc
 WORLD_QEMU_ETC="passwd group shadow gshadow ld.so.cache ld.so.conf ld.so.conf.d nsswitch.conf hosts
     localtime timezone environment pam.d security login.defs pam.conf shells"
-work=$(handover_dir)
-trap 'qemu_reap; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM HUP
 user=svworld
-# the command as the user: the report, then the conformance tests from a ctest directory
-# of the user's own (ctest writes its Testing/ log there; the build tree is root's)
+# user_world_cmd: prints the guest's command (as root: the user, its manager, then the tests
+# as the user) and writes the user's part to $work/user-cmd: the report, then the
+# conformance tests from a ctest directory of the user's own (ctest writes its Testing/ log
+# there; the build tree is root's)
+user_world_cmd() {
 {
     printf 'cd %q || exit 1\n' "$SOURCE"
     printf 'export %s\n' $(world_env)
@@ -31,7 +31,7 @@ user=svworld
         inner_ctest .
     fi
 } >"$work/user-cmd"
-cat >"$work/cmd" <<CMD
+cat <<CMD
 set -u
 useradd --create-home --shell /bin/bash $user || exit 1
 uid=\$(id -u $user)
@@ -45,12 +45,10 @@ for d in $(printf '%q ' "$SOURCE" "$BUILD"); do
         [ "\$(stat -f -c %T "\$d")" = tmpfs ] && chmod o+x "\$d"
     done
 done
-chmod o+rx $(printf %q "$work")
+install -o $user -g $user -m 0500 $(printf %q "$work/user-cmd") /home/$user/world-cmd || exit 1
 runuser -u $user -- test -x $(printf %q "$BUILD/supervise") ||
     { echo "FAIL: world $WORLD: user $user cannot read the build tree $(printf %q "$BUILD") (its permissions on the host?)" >&2; exit 1; }
-su - $user -c "bash $(printf %q "$work/user-cmd")" </dev/null
+su - $user -c "bash ~/world-cmd" </dev/null
 CMD
-say "booting systemd in QEMU (pure cgroup v2), tests as user $user with its user manager; tests expect driver $EXPECT_DRIVER"
-rc=0
-qemu_boot "$work" systemd || rc=$?
-finish "$rc"
+}
+qemu_world systemd "systemd as PID 1 on pure cgroup v2, tests as user $user with its user manager" user_world_cmd

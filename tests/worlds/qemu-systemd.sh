@@ -7,16 +7,4 @@
 . "$(dirname "$(readlink -f "$0")")/qemu.sh"
 
 EXPECT_DRIVER=systemd
-work=$(handover_dir)
-trap 'qemu_reap; rm -rf "$work"' EXIT
-trap 'exit 130' INT TERM HUP
-{
-    world_report
-    printf 'cd %q || exit 1\n' "$SOURCE"
-    printf 'export %s\n' $(world_env)
-    world_command
-} >"$work/cmd"
-say "booting systemd in QEMU (pure cgroup v2, system manager); tests expect driver $EXPECT_DRIVER"
-rc=0
-qemu_boot "$work" systemd || rc=$?
-finish "$rc"
+qemu_world systemd "systemd as PID 1 on pure cgroup v2, system manager"

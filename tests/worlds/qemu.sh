@@ -29,6 +29,7 @@
 # /var/cache/supervise-worlds).
 
 need_packages qemu-system-x86 busybox-static xz-utils systemd dbus procps
+WORLD_FORBIDS_SKIPS=1   # pure v2 with every controller: no conformance test may skip here
 command -v qemu-system-x86_64 >/dev/null || world_fail "qemu-system-x86_64 missing after installing qemu-system-x86"
 
 # --- kernel + initramfs, built once and reused ---------------------------------------------
@@ -75,38 +76,51 @@ qemu_kernel() {
     fi
     [ -n "$pkg" ] || world_fail "cannot resolve linux-image-amd64 to a kernel package (apt-get update?)"
     say "building the guest kernel and initramfs from $pkg (once, in $cache)"
+    rm -rf "$cache"/build.*   # (what a build killed -9 left)
     tmp=$(mktemp -d "$cache/build.XXXXXX")
-    (cd "$tmp" && apt-get download "$pkg" >/dev/null 2>&1) || { rm -rf "$tmp"; world_fail "apt-get download $pkg failed"; }
-    dpkg-deb -x "$tmp"/*.deb "$tmp/k"
-    kver=${pkg#linux-image-}
-    mods=$tmp/k/lib/modules/$kver/kernel
-    mkdir -p "$tmp/initrd/"{bin,dev,proc,sys,mods}
-    cp /bin/busybox "$tmp/initrd/bin/busybox"
-    n=0
-    for m in $_qemu_modules; do
-        n=$((n + 1))
-        if [ -f "$mods/$m.ko" ]; then cp "$mods/$m.ko" "$tmp/initrd/mods/$(printf %02d $n)-${m##*/}.ko"
-        elif [ -f "$mods/$m.ko.xz" ]; then xz -dc "$mods/$m.ko.xz" >"$tmp/initrd/mods/$(printf %02d $n)-${m##*/}.ko"
-        fi   # absent: built in
-    done
-    printf '%s\n' "$_qemu_initramfs_init" >"$tmp/initrd/init"
-    chmod +x "$tmp/initrd/init"
-    (cd "$tmp/initrd" && find . | /bin/busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$tmp/initrd.gz")
-    # The bzImage costs ~8 s of emulated firmware and xz decompression; the ELF inside it
-    # boots through the PVH entry point (QEMU loads it directly) in under 1 s.
-    kimg=$tmp/k/boot/vmlinuz-$kver
-    off=$(LC_ALL=C grep -obUaP -m1 '\xfd7zXZ\x00' "$kimg" | head -1 | cut -d: -f1) || off=
-    if [ -n "$off" ] && grep -q '^CONFIG_PVH=y' "$tmp/k/boot/config-$kver" &&
-        tail -c +$((off + 1)) "$kimg" >"$tmp/vmlinux.xz" &&
-        xz -dc --single-stream "$tmp/vmlinux.xz" >"$tmp/vmlinux" 2>/dev/null &&
-        [ "$(head -c 4 "$tmp/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
-        kimg=$tmp/vmlinux
+    # (a subshell with errexit: a step that fails must not leave a cache that looks whole)
+    if ! (
+        set -e
+        cd "$tmp"
+        apt-get download "$pkg" >/dev/null 2>&1 || { echo "apt-get download $pkg failed"; exit 1; }
+        dpkg-deb -x "$tmp"/*.deb "$tmp/k"
+        kver=${pkg#linux-image-}
+        mods=$tmp/k/lib/modules/$kver
+        mkdir -p "$tmp/initrd/"{bin,dev,proc,sys,mods}
+        cp /bin/busybox "$tmp/initrd/bin/busybox"
+        n=0
+        for m in $_qemu_modules; do
+            n=$((n + 1))
+            dst=$tmp/initrd/mods/$(printf %02d $n)-${m##*/}.ko
+            if [ -f "$mods/kernel/$m.ko" ]; then cp "$mods/kernel/$m.ko" "$dst"
+            elif [ -f "$mods/kernel/$m.ko.xz" ]; then xz -dc "$mods/kernel/$m.ko.xz" >"$dst"
+            elif ! grep -qx "kernel/$m.ko" "$mods/modules.builtin"; then
+                echo "$pkg has no module $m, neither built in nor as a .ko or .ko.xz"; exit 1
+            fi
+        done
+        printf '%s\n' "$_qemu_initramfs_init" >"$tmp/initrd/init"
+        chmod +x "$tmp/initrd/init"
+        (cd "$tmp/initrd" && find . | /bin/busybox cpio -o -H newc 2>/dev/null | gzip -1 >"$tmp/initrd.gz")
+        # The bzImage costs ~8 s of emulated firmware and xz decompression; the ELF inside it
+        # boots through the PVH entry point (QEMU loads it directly) in under 1 s.
+        kimg=$tmp/k/boot/vmlinuz-$kver
+        off=$(LC_ALL=C grep -obUaP -m1 '\xfd7zXZ\x00' "$kimg" | head -1 | cut -d: -f1) || off=
+        if [ -n "$off" ] && grep -q '^CONFIG_PVH=y' "$tmp/k/boot/config-$kver" &&
+            tail -c +$((off + 1)) "$kimg" >"$tmp/vmlinux.xz" &&
+            xz -dc --single-stream "$tmp/vmlinux.xz" >"$tmp/vmlinux" 2>/dev/null &&
+            [ "$(head -c 4 "$tmp/vmlinux" | od -An -tx1 | tr -d ' ')" = 7f454c46 ]; then
+            kimg=$tmp/vmlinux
+        fi
+        rm -f "$cache/key"   # the key last: only a whole cache has one
+        mv "$kimg" "$QEMU_KERNEL"
+        mv "$tmp/initrd.gz" "$QEMU_INITRD"
+        echo "$pkg" >"$cache/kernel-package"
+        echo "$key" >"$cache/key"
+    ) >"$tmp.log" 2>&1; then
+        rm -rf "$tmp"
+        world_fail "building the guest kernel failed: $(tail -3 "$tmp.log" | tr '\n' ' ')"
     fi
-    mv "$kimg" "$QEMU_KERNEL"
-    mv "$tmp/initrd.gz" "$QEMU_INITRD"
-    echo "$pkg" >"$cache/kernel-package"
-    echo "$key" >"$cache/key"
-    rm -rf "$tmp"
+    rm -rf "$tmp" "$tmp.log"
     exec 9>&-
 }
 
@@ -150,8 +164,8 @@ qemu_boot() {
         qshares+=(-fsdev "local,id=b$i,path=$(_qemu_opt_path "${shares[$i]}"),security_model=passthrough,multidevs=remap"
                   -device "virtio-9p-pci,fsdev=b$i,mount_tag=b$i")
     done
-    export -p | grep -v -E '^declare -x (BASH_[A-Z_]*|SHLVL|PWD|OLDPWD|_|TMPDIR|INVOCATION_ID|JOURNAL_STREAM|NOTIFY_SOCKET|WATCHDOG_[A-Z]*|LISTEN_[A-Z]*|SYSTEMD_[A-Z_]*|DBUS_[A-Z_]*|XDG_[A-Z_]*|MANAGERPID|TERM|HOME|USER|LOGNAME|MAIL|SUDO_[A-Z]*)=' \
-        >"$work/env" || true
+    (umask 077; export -p | grep -v -E '^declare -x (BASH_[A-Z_]*|SHLVL|PWD|OLDPWD|_|TMPDIR|INVOCATION_ID|JOURNAL_STREAM|NOTIFY_SOCKET|WATCHDOG_[A-Z]*|LISTEN_[A-Z]*|SYSTEMD_[A-Z_]*|DBUS_[A-Z_]*|XDG_[A-Z_]*|MANAGERPID|TERM|HOME|USER|LOGNAME|MAIL|SUDO_[A-Z]*)=' \
+        >"$work/env" || true)
     mkfifo "$work/stdout.fifo" "$work/stderr.fifo"
 
     # the guest's /etc and /var, copied onto its tmpfs root in one go
@@ -184,10 +198,10 @@ qemu_boot() {
     _qemu_runner "$work" "$init"
 
     # --- run the guest, again when a boot froze before the command started
-    local timeout=$WORLD_TIMEOUT boot_timeout=${QEMU_BOOT_TIMEOUT:-120} try start=$SECONDS left deadline hung
+    local boot_timeout=${QEMU_BOOT_TIMEOUT:-120} try left deadline hung
     for try in 1 2 3; do
         rm -f "$work/console" "$work/started" "$work/rc" "$work/timedout"
-        left=$((timeout - (SECONDS - start)))
+        left=$((WORLD_TIMEOUT - $(elapsed)))   # (one budget for the whole runner)
         [ "$left" -gt 0 ] || { echo timeout >"$work/timedout"; break; }
         # ttyS0: kernel and systemd console (a log); the command's stdout and stderr: two
         # virtio serial ports (binary-clean, far faster than a UART). -cpu max without
@@ -227,6 +241,7 @@ qemu_boot() {
             tail -3 "$work/console" >&2 || true
         else
             wait "$_qemu_pid" 2>/dev/null || true
+            _qemu_pid=   # (reaped: its pid may be another process's now)
         fi
         qemu_reap
         # (a command that started while the frozen boot was being killed must not run twice)
@@ -234,7 +249,7 @@ qemu_boot() {
     done
     [ -n "${QEMU_KEEP_LOG:-}" ] && cp "$work/console" "$QEMU_KEEP_LOG"
     if [ -f "$work/timedout" ]; then
-        say "the guest ran longer than $timeout s; its console:"
+        say "the guest ran past WORLD_TIMEOUT=$WORLD_TIMEOUT s; its console:"
         tail -40 "$work/console" >&2
         return 124
     fi
@@ -407,10 +422,34 @@ else
         exec bash "$w/cmd"
     ) </dev/null >"$w/stdout.fifo" 2>"$w/stderr.fifo"
     echo $? >"$w/rc"
-    wait $po $pe
+    # the relays end at EOF; a process the command left holding its output must not keep
+    # the guest up
+    for _ in $(seq 50); do { kill -0 $po || kill -0 $pe; } 2>/dev/null || break; sleep 0.1; done
+    kill $po $pe 2>/dev/null
+    wait $po $pe 2>/dev/null
 fi
 sync
 RUNNER
         [ "$init" = systemd ] && echo 'systemctl poweroff -ff'
     } >"$work/runner"
+}
+
+# qemu_world INIT WHAT [CMD_WRITER]: the whole runner of a QEMU world. CMD_WRITER prints the
+# guest's command (it may write more files into $work); by default the report, then the
+# tests (world_command) as root in the source tree.
+qemu_world() {
+    local init=$1 what=$2 writer=${3:-_qemu_root_cmd} rc=0
+    work=$(handover_dir)
+    trap 'qemu_reap; rm -rf "$work"' EXIT
+    trap 'exit 130' INT TERM HUP
+    "$writer" >"$work/cmd"
+    say "booting $(cat "${SUPERVISE_QEMU_CACHE:-/var/cache/supervise-worlds}/kernel-package" 2>/dev/null || echo "Debian's kernel") in QEMU: $what; tests expect driver $EXPECT_DRIVER"
+    qemu_boot "$work" "$init" || rc=$?
+    finish "$rc"
+}
+_qemu_root_cmd() {
+    printf 'cd %q || exit 1\n' "$SOURCE"
+    printf 'export %s\n' $(world_env)
+    world_report
+    world_command
 }

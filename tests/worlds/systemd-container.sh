@@ -18,6 +18,7 @@ leader=
 
 stop_container() {
     set +e
+    stop_bounded
     if [ -n "$nspawn" ]; then
         kill -TERM "$nspawn" 2>/dev/null   # nspawn asks the container's systemd to power off
         for _ in $(seq 100); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.1; done
@@ -70,7 +71,7 @@ for _ in $(seq 100); do
     kill -0 "$nspawn" 2>/dev/null || break
     sleep 0.1
 done
-[ -n "$leader" ] || world_skip "systemd-nspawn did not start a systemd: $(tail -20 "$state/console.log")"
+[ -n "$leader" ] || world_fail "systemd-nspawn did not start a systemd: $(tail -20 "$state/console.log")"
 st=
 for _ in $(seq 600); do
     st=$(nsenter -t "$leader" -a systemctl is-system-running 2>/dev/null || true)
@@ -78,7 +79,7 @@ for _ in $(seq 600); do
     sleep 0.1
 done
 case "$st" in running|degraded) ;; *)
-    world_skip "the container's systemd did not finish booting (state: ${st:-none}): $(tail -20 "$state/console.log")" ;;
+    world_fail "the container's systemd did not finish booting (state: ${st:-none}): $(tail -20 "$state/console.log")" ;;
 esac
 say "container booted in $(elapsed) s (systemd $(nsenter -t "$leader" -a systemctl show -P Version), state $st); tests expect driver $EXPECT_DRIVER"
 rc=0
@@ -90,5 +91,5 @@ script=$(
     world_report
     world_command
 )
-nsenter -t "$leader" -a /bin/bash -c "$script" </dev/null || rc=$?
+run_bounded nsenter -t "$leader" -a /bin/bash -c "$script" || rc=$?
 finish "$rc"

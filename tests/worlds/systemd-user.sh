@@ -33,6 +33,7 @@ client_env() {
 
 stop_manager() {
     set +e
+    stop_bounded
     if [ -n "$manager" ] && kill -0 "$manager" 2>/dev/null; then
         XDG_RUNTIME_DIR=$rt timeout 10 systemctl --user exit >/dev/null 2>&1 || kill -TERM "$manager" 2>/dev/null
         for _ in $(seq 100); do kill -0 "$manager" 2>/dev/null || break; sleep 0.1; done
@@ -49,10 +50,8 @@ stop_manager() {
     for d in "${cgroups[@]}"; do
         [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
     done
-    for d in "${parents[@]}"; do   # mirrors of our memory cgroup path we had to create
-        while [ "$d" != /sys/fs/cgroup/unified ] && [ "$d" != /sys/fs/cgroup/systemd ] && rmdir "$d" 2>/dev/null; do
-            d=$(dirname "$d")
-        done
+    for ((i = ${#parents[@]} - 1; i >= 0; i--)); do   # mirrors of our memory cgroup path we made
+        rmdir "${parents[i]}" 2>/dev/null
     done
     rm -rf "$rt" "$state"
 }
@@ -61,10 +60,11 @@ trap 'exit 130' INT TERM HUP
 
 for h in memory unified systemd; do
     [ -d "/sys/fs/cgroup/$h" ] || world_skip "/sys/fs/cgroup/$h is missing"
-    if [ ! -d "/sys/fs/cgroup/$h$M" ]; then
-        mkdir -p "/sys/fs/cgroup/$h$M"
-        parents+=("/sys/fs/cgroup/$h$M")
-    fi
+    d=/sys/fs/cgroup/$h
+    for c in ${M//\// }; do   # each level we create is ours to remove, and only those
+        d=$d/$c
+        [ -d "$d" ] || { mkdir "$d" && parents+=("$d"); }
+    done
     mkdir -p "/sys/fs/cgroup/$h$M/$name"
     cgroups+=("/sys/fs/cgroup/$h$M/$name")
 done
@@ -94,13 +94,13 @@ setsid unshare --mount --propagation private -- /bin/bash -c '
 manager=$!
 st=
 for _ in $(seq 300); do
-    kill -0 "$manager" 2>/dev/null || world_skip "systemd --user exited during start-up: $(tail -20 "$state/manager.log" "$state/console.log")"
+    kill -0 "$manager" 2>/dev/null || world_fail "systemd --user exited during start-up: $(tail -20 "$state/manager.log" "$state/console.log")"
     st=$(XDG_RUNTIME_DIR=$rt systemctl --user show -P SystemState 2>/dev/null || true)
     case "$st" in running|degraded) [ -S "$rt/bus" ] && break ;; esac
     sleep 0.1
 done
 case "$st" in running|degraded) ;; *)
-    world_skip "systemd --user not ready after 30 s (state: ${st:-none}): $(tail -20 "$state/manager.log" "$state/console.log")" ;;
+    world_fail "systemd --user not ready after 30 s (state: ${st:-none}): $(tail -20 "$state/manager.log" "$state/console.log")" ;;
 esac
 # dbus-daemon is socket-activated: wake it so the first test does not race its start
 env $(client_env) busctl --user status >/dev/null 2>&1 || true
@@ -108,5 +108,5 @@ say "user manager up in $(elapsed) s (systemd $(XDG_RUNTIME_DIR=$rt systemctl --
 rc=0
 # SUPERVISE_SYSTEMD_MANAGER=user names a running manager: --driver auto takes it
 export $(client_env) SUPERVISE_SYSTEMD_MANAGER=user SUPERVISE_EXPECT_AUTO=systemd $(world_env)
-bash -c "$(world_report; world_command)" </dev/null || rc=$?
+run_bounded bash -c "$(world_report; world_command)" || rc=$?
 finish "$rc"
