@@ -15,12 +15,7 @@ root="$unified${self%/}/sv-world-cgroup2-$$"
 mkdir "$root" || world_skip "cannot create $root (no delegated cgroup2 subtree here)"
 cleanup() {
     stop_bounded
-    if [ -d "$root" ]; then   # ours: whatever is left in it goes
-        echo 1 >"$root/cgroup.kill" 2>/dev/null
-        for _ in $(seq 50); do grep -q 'populated 0' "$root/cgroup.events" 2>/dev/null && break; sleep 0.1; done
-        find "$root" -depth -type d -exec rmdir {} \; 2>/dev/null
-    fi
-    true
+    kill_cgroup_tree "$root"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
@@ -28,7 +23,6 @@ say "cgroup root $root (controllers: $(cat "$root/cgroup.controllers" 2>/dev/nul
 # auto still picks what this host calls for (hybrid on a hybrid host); the tests ask for cgroup2
 case $(stat -f -c %T /sys/fs/cgroup) in cgroup2fs) EXPECT_AUTO=cgroup2 ;; *) EXPECT_AUTO=hybrid ;; esac
 export SUPERVISE_CGROUP_ROOT=$root
-export $(world_env)
 rc=0
-run_bounded bash -c "$(world_report; world_command)" || rc=$?
+run_bounded bash -c "$(world_script)" || rc=$?
 finish "$rc"

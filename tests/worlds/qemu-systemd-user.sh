@@ -21,15 +21,8 @@ user=svworld
 # there; the build tree is root's)
 user_world_cmd() {
 {
-    printf 'cd %q || exit 1\n' "$SOURCE"
-    printf 'export %s\n' $(world_env)
-    world_report
-    if [ -n "${WORLD_COMMAND:-}" ]; then
-        world_command
-    else
-        printf 'mkdir -p ~/ctest && cp %q ~/ctest/ && cd ~/ctest || exit 1\n' "$BUILD/tests/integration/CTestTestfile.cmake"
-        inner_ctest .
-    fi
+    [ -n "${WORLD_COMMAND:-}" ] || printf 'mkdir -p ~/ctest && cp %q ~/ctest/ || exit 1\n' "$BUILD/tests/integration/CTestTestfile.cmake"
+    world_script "/home/$user/ctest"
 } >"$work/user-cmd"
 cat <<CMD
 set -u

@@ -129,11 +129,9 @@ _qemu_opt_path() { printf '%s' "${1//,/,,}"; }
 
 _qemu_pid= _qemu_watchdog=
 qemu_reap() {
-    set +e
-    if [ -n "$_qemu_pid" ]; then { kill -KILL "$_qemu_pid"; wait "$_qemu_pid"; } 2>/dev/null; fi
-    if [ -n "$_qemu_watchdog" ]; then { kill "$_qemu_watchdog"; wait "$_qemu_watchdog"; } 2>/dev/null; fi
+    if [ -n "$_qemu_pid" ]; then { kill -KILL "$_qemu_pid"; wait "$_qemu_pid"; } 2>/dev/null || true; fi
+    if [ -n "$_qemu_watchdog" ]; then { kill "$_qemu_watchdog"; wait "$_qemu_watchdog"; } 2>/dev/null || true; fi
     _qemu_pid= _qemu_watchdog=
-    set -e
 }
 
 # qemu_boot WORK INIT [SHARED_DIR...]: see the top of this file. WORK must be a
@@ -435,10 +433,9 @@ RUNNER
 }
 
 # qemu_world INIT WHAT [CMD_WRITER]: the whole runner of a QEMU world. CMD_WRITER prints the
-# guest's command (it may write more files into $work); by default the report, then the
-# tests (world_command) as root in the source tree.
+# guest's command (it may write more files into $work); by default world_script, as root.
 qemu_world() {
-    local init=$1 what=$2 writer=${3:-_qemu_root_cmd} rc=0
+    local init=$1 what=$2 writer=${3:-world_script} rc=0
     work=$(handover_dir)
     trap 'qemu_reap; rm -rf "$work"' EXIT
     trap 'exit 130' INT TERM HUP
@@ -446,10 +443,4 @@ qemu_world() {
     say "booting $(cat "${SUPERVISE_QEMU_CACHE:-/var/cache/supervise-worlds}/kernel-package" 2>/dev/null || echo "Debian's kernel") in QEMU: $what; tests expect driver $EXPECT_DRIVER"
     qemu_boot "$work" "$init" || rc=$?
     finish "$rc"
-}
-_qemu_root_cmd() {
-    printf 'cd %q || exit 1\n' "$SOURCE"
-    printf 'export %s\n' $(world_env)
-    world_report
-    world_command
 }

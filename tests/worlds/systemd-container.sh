@@ -85,11 +85,5 @@ say "container booted in $(elapsed) s (systemd $(nsenter -t "$leader" -a systemc
 rc=0
 [ -n "${WORLD_DEBUG:-}" ] && nsenter -t "$leader" -a bash -c "$WORLD_DEBUG"
 # (the container sees the source and build trees, not the hand-over directory)
-script=$(
-    printf 'cd %q || exit 1\n' "$SOURCE"
-    printf 'export %s\n' $(world_env)
-    world_report
-    world_command
-)
-run_bounded nsenter -t "$leader" -a /bin/bash -c "$script" || rc=$?
+run_bounded nsenter -t "$leader" -a /bin/bash -c "$(world_script)" || rc=$?
 finish "$rc"

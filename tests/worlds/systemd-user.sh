@@ -39,14 +39,8 @@ stop_manager() {
         for _ in $(seq 100); do kill -0 "$manager" 2>/dev/null || break; sleep 0.1; done
     fi
     # whatever is left in our cgroups (the manager, scopes that outlived it): kill it
-    local u=/sys/fs/cgroup/unified$M/$name d
-    if [ -d "$u" ]; then
-        for _ in $(seq 50); do
-            grep -q 'populated 1' "$u/cgroup.events" 2>/dev/null || break
-            echo 1 >"$u/cgroup.kill" 2>/dev/null
-            sleep 0.1
-        done
-    fi
+    local d
+    kill_cgroup_tree "/sys/fs/cgroup/unified$M/$name"
     for d in "${cgroups[@]}"; do
         [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
     done
@@ -107,6 +101,6 @@ env $(client_env) busctl --user status >/dev/null 2>&1 || true
 say "user manager up in $(elapsed) s (systemd $(XDG_RUNTIME_DIR=$rt systemctl --user show -P Version)); tests expect driver $EXPECT_DRIVER"
 rc=0
 # SUPERVISE_SYSTEMD_MANAGER=user names a running manager: --driver auto takes it
-export $(client_env) SUPERVISE_SYSTEMD_MANAGER=user SUPERVISE_EXPECT_AUTO=systemd $(world_env)
-run_bounded bash -c "$(world_report; world_command)" || rc=$?
+export $(client_env) SUPERVISE_SYSTEMD_MANAGER=user
+run_bounded bash -c "$(world_script)" || rc=$?
 finish "$rc"
