@@ -501,14 +501,14 @@ def machine():
 def world_rows(quick):
     """The overhead rows measured inside the QEMU guests and the container."""
     guest_rounds = 5 if quick else 30   # a process spawn costs ~80 ms under TCG
+    host_rounds = 20 if quick else 200
     rows = []
-    log("bench: overhead, cgroup2 driver in the QEMU guest, pure cgroup v2 (%d rounds)" % guest_rounds)
-    rows.append(("cgroup2 (QEMU, v2)", world_overhead("qemu-cgroup2", guest_rounds, "cgroup2"), "flock"))
-    log("bench: overhead, systemd driver in the QEMU guest, systemd on pure cgroup v2 (%d rounds)" % guest_rounds)
-    rows.append(("systemd (QEMU, v2)", world_overhead("qemu-systemd", guest_rounds, "systemd", True), "systemd-run"))
-    rounds = 20 if quick else 200
-    log("bench: overhead, systemd driver in a container on this host (%d rounds)" % rounds)
-    rows.append(("systemd (container)", world_overhead("systemd-container", rounds, "systemd", True), "systemd-run"))
+    for label, world, rounds, driver, base in (
+            ("cgroup2 (QEMU, v2)", "qemu-cgroup2", guest_rounds, "cgroup2", "flock"),
+            ("systemd (QEMU, v2)", "qemu-systemd", guest_rounds, "systemd", "systemd-run"),
+            ("systemd (container)", "systemd-container", host_rounds, "systemd", "systemd-run")):
+        log("bench: overhead, %s driver in tests/worlds/%s.sh (%d rounds)" % (driver, world, rounds))
+        rows.append((label, world_overhead(world, rounds, driver, base == "systemd-run"), base))
     return rows
 
 
