@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace supervise {
@@ -125,7 +126,78 @@ std::vector<std::string> list_run_cgroups(const DriverOptions& options);
 // parents), once empty; waits briefly for systemd to remove its scopes.
 void remove_run_cgroups(const DriverOptions& options, const std::vector<std::string>& paths);
 
+// What `supervise doctor` reports: the cgroup layout, every driver, the automatic choice.
+struct Diagnosis {
+    std::string layout;         // "pure cgroup v2", "hybrid (...)", "no cgroup2 hierarchy"
+    std::string unified_mount;  // empty when none
+    std::vector<DriverReport> drivers;
+    std::optional<DriverKind> chosen;  // what options.kind picks here
+    std::string why_none;              // when nothing is chosen
+};
+Diagnosis diagnose(const DriverOptions& options);
+// The report as one JSON object (fields: supervise(1), doctor).
+std::string to_json(const Diagnosis& diagnosis);
+
 // The kernel's boot id (cached).
 const std::string& current_boot_id();
+
+// The files of one existing cgroup, wherever they live: the unified (v2) directory, plus
+// v1 controller directories on hybrid hosts. Reads stats, signals and kills; knows nothing
+// about how the cgroup was made (see the drivers).
+class CgroupView {
+  public:
+    CgroupView() = default;
+    explicit CgroupView(std::string unified_path) : unified(std::move(unified_path)) {}
+
+    std::string unified;                   // always set
+    std::optional<std::string> memory_v1;  // hybrid: v1 memory controller directory
+    std::optional<std::string> pids_v1;
+    std::optional<std::string> cpu_v1;
+
+    // All directories, unified first.
+    std::vector<std::string> directories() const;
+
+    bool populated() const;
+    CgroupStats stats() const;
+    std::optional<std::uint64_t> memory_usage() const;
+    // Processes of the cgroup and its descendants.
+    std::vector<pid_t> processes() const;
+
+    // SIGKILL: cgroup.kill (falls back to freeze + kill each). Other signals: freeze,
+    // signal every process, thaw; nothing forks past the signal. Refuses a path that is
+    // not a plain named directory ("x/.." would be its parent).
+    void signal_all(int sig) const;
+    // Blocks until cgroup.events says "populated 0" or the timeout passes; event driven
+    // (inotify on cgroup.events). True when empty.
+    bool wait_until_empty(std::chrono::milliseconds timeout) const;
+    // Writes pid into cgroup.procs of every v1 directory (and of the unified one unless
+    // skip_unified).
+    void attach(pid_t pid, bool skip_unified) const;
+};
+
+// Is this still the run's cgroup and does it hold a process? Same boot, the same id at
+// that path (an id is an inode number, never reused within a boot), populated.
+bool cgroup_is_alive(const CgroupIdentity& identity);
+
+// Inode number of a cgroup directory: the cgroup id. Throws SystemError.
+std::uint64_t cgroup_id(const std::string& directory);
+
+// Blocks until directory is gone (systemd removing a scope, say) or timeout passes; event
+// driven (inotify IN_DELETE on the parent: cgroupfs sends no IN_DELETE_SELF). True when gone.
+bool wait_until_removed(const std::string& directory, std::chrono::milliseconds timeout);
+
+// rmdir that waits out the short EBUSY of a cgroup whose last process just exited.
+// Returns errno (0 on success, ENOENT counts as success).
+int remove_cgroup_dir(const std::string& directory);
+
+// Removes the directories of a run that has ended (last first), then the "supervise"
+// directories above them when no other run uses them. rmdir refuses a cgroup that still
+// has processes, so this never removes a live run's cgroup. Returns the first errno and
+// the directory it was for (0 when all went).
+std::pair<int, std::string> remove_run_directories(const std::vector<std::string>& dirs);
+
+// The same cgroup in every v1 hierarchy (systemd names a scope alike in each): empty on a
+// pure v2 host, or when unified_dir is not in the unified hierarchy.
+std::vector<std::string> v1_twins(const std::string& unified_dir);
 
 }  // namespace supervise

@@ -2,6 +2,7 @@
 // Errors that end a supervise operation. Expected outcomes (a timeout, an OOM kill, a busy
 // lock) are values in the results, never exceptions.
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 
@@ -33,16 +34,13 @@ class UsageError : public Error {
 // A failed system call. what() reads "cannot <action> <path>: <strerror> (<hint>)".
 class SystemError : public Error {
   public:
-    SystemError(std::string action, std::string path, int error_number, std::string hint = {});
-    const std::string& action() const { return action_; }
-    const std::string& path() const { return path_; }
-    int error_number() const { return error_number_; }
-
-  private:
-    std::string action_;
-    std::string path_;
-    int error_number_;
+    SystemError(const std::string& action, const std::string& path, int error_number,
+                const std::string& hint = {});
 };
+
+// Where the library's warnings go, one line each without "supervise: " (a record repaired,
+// a cgroup that could not be removed): the library never prints. Empty: dropped.
+using WarningSink = std::function<void(const std::string&)>;
 
 // The command could not be started: not found (127) or not executable (126).
 class CommandError : public Error {

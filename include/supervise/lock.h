@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "supervise/cgroup.h"
+#include "supervise/error.h"
 
 namespace supervise {
 
@@ -68,6 +69,7 @@ struct LockOptions {
     // the holder changes. Empty when the wait is over.
     std::function<void(const std::string&)> on_wait_message;
     std::string wait_message;  // -m: replaces the generated text
+    WarningSink on_warning;    // repairs of the pool's state seen on the way
 };
 
 // What acquiring ended with.
@@ -113,20 +115,28 @@ AcquireResult acquire_slot(const LockOptions& options);
 // Removes the record of a run that has ended, if it is still that run's.
 void release_run_slot(const std::string& state_dir, const std::string& name, int slot,
                       std::uint64_t cgroup_id);
+// The functions below reap stale state on the way; `warn` hears of every repair.
+
 // Foreground mode: removes the slot held by process owner. False when it holds none.
-bool release_process_slot(const std::string& state_dir, const std::string& name, pid_t owner);
+bool release_process_slot(const std::string& state_dir, const std::string& name, pid_t owner,
+                          const WarningSink& warn = {});
 
 // Free slots of a pool (0 when busy). slots 0: the pool's own count (1 for a name never
 // used). A name never used has all its slots free.
-unsigned free_slots(const std::string& state_dir, const std::string& name, unsigned slots);
+unsigned free_slots(const std::string& state_dir, const std::string& name, unsigned slots,
+                    const WarningSink& warn = {});
 
-// All pools (or one), with live holders and waiters; stale state is reaped on the way.
+// All pools (or one), with live holders and waiters.
 std::vector<PoolStatus> list_pools(const std::string& state_dir,
-                                   const std::optional<std::string>& name);
+                                   const std::optional<std::string>& name,
+                                   const WarningSink& warn = {});
+// The pools as one JSON array (fields: supervise(1), list --json); ages relative to now.
+std::string to_json(const std::vector<PoolStatus>& pools, double now);
 
 // Sends sig to every process of the holders of a pool (whole cgroup trees; process owners
 // themselves). Returns how many holders were signalled; nullopt for an unknown pool.
-std::optional<unsigned> kill_pool(const std::string& state_dir, const std::string& name, int sig);
+std::optional<unsigned> kill_pool(const std::string& state_dir, const std::string& name, int sig,
+                                  const WarningSink& warn = {});
 
 struct KillAllReport {
     unsigned runs = 0;       // cgroups killed and removed
@@ -136,6 +146,7 @@ struct KillAllReport {
 };
 // Kills every supervised cgroup this user owns (lock holders or not), cancels waiters,
 // waits until the cgroups are empty, removes them and every record.
-KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver);
+KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver,
+                       const WarningSink& warn = {});
 
 }  // namespace supervise

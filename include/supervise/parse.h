@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,10 @@ std::uint64_t parse_size(std::string_view text, std::uint64_t physical_memory);
 // "30" (seconds, as timeout(1)), "500ms", "10s", "5m", "1.5h", "2d", "1h30m". Zero is
 // allowed (the caller decides what it means: --timeout 0 is "no timeout").
 std::chrono::milliseconds parse_duration(std::string_view text);
+
+// Digits only, up to 2^64 - 1: "12", not " 12", "+1", "1e3", "0x10" or "". Nothing
+// otherwise (callers word the error: they know which value it was).
+std::optional<std::uint64_t> parse_whole_number(std::string_view text);
 
 // "50%" or "50" → 0.5. Must be in (0, max_percent].
 double parse_percentage(std::string_view text, double max_percent);

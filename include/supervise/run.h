@@ -83,11 +83,10 @@ std::string signal_name(int sig);
 // with oom_killed set.
 std::string describe_oom(const RunResult& result);
 
-// text as a JSON string literal, quotes included.
-std::string json_quote(const std::string& text);
-
 // The result as one JSON object (fields documented in supervise(1), JSON RESULT).
 std::string to_json(const RunResult& result);
+// Writes to_json(result) into path atomically (--result). Throws SystemError.
+void write_result_file(const std::string& path, const RunResult& result);
 
 // Checks a spec without doing anything: bad values (UsageError), a command that is not
 // there or not executable (CommandError 127/126). Run::start does the same first.

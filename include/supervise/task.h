@@ -24,6 +24,8 @@ namespace supervise {
 std::string open_task_root(const std::string& state_dir_override);
 
 enum class TaskState { running, succeeded, failed, lost, expired };
+// "running", "succeeded", "failed", "lost", "expired"
+std::string to_string(TaskState state);
 
 struct TaskRecord {
     std::string id;
@@ -48,12 +50,13 @@ struct TaskStatus {
     // "running", "succeeded", "failed(2)", "lost", "expired"
     std::string words() const;
 };
+// The status as one JSON object (fields: supervise(1), task status --json).
+std::string to_json(const TaskStatus& status, const std::string& log_path);
 
 struct TaskStartOptions {
     std::optional<double> ttl_seconds;  // for this start's result (and for judging expiry)
     bool rerun_failed = false;
     int lock_conflict_status = 75;  // the result when --lock is not obtained within --wait
-    std::string log_messages_prefix = "supervise: ";
 };
 
 class TaskStore {
@@ -64,7 +67,8 @@ class TaskStore {
     // Unknown id: nothing. ttl overrides the record's own TTL for the expiry check.
     std::optional<TaskStatus> status(const std::string& id,
                                      std::optional<double> ttl = std::nullopt) const;
-    std::vector<TaskStatus> list() const;
+    // Every task; a corrupt record is told to warn and left out.
+    std::vector<TaskStatus> list(const WarningSink& warn = {}) const;
 
     enum class StartKind { started, joined, cached };
     struct Started {
@@ -86,6 +90,9 @@ class TaskStore {
         std::chrono::milliseconds quiet_for = std::chrono::seconds(2)) const;
 
     std::string log_path(const std::string& id) const;
+    // The runner's own lines in the log ("supervise: ..."): why a task failed before, or
+    // around, its command.
+    std::vector<std::string> runner_messages(const std::string& id) const;
     // Writes the log to fd; with follow, keeps writing until the task is no longer running.
     void copy_log(const std::string& id, int fd, bool follow) const;
 

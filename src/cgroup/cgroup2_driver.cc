@@ -1,12 +1,11 @@
 // Pure cgroup v2, managed by supervise itself: runs in <base>/supervise/<name>.
 
 #include <cerrno>
-#include <cmath>
 
-#include "cgroup/direct_driver.h"
-#include "cgroup/drivers.h"
+#include "direct_driver.h"
+#include "drivers.h"
 #include "supervise/error.h"
-#include "sys/files.h"
+#include "supervise/sys/files.h"
 
 namespace supervise::cgroup {
 
@@ -33,13 +32,7 @@ void enable_controller(const std::string& dir, const std::string& controller, bo
                                        : "see 'supervise doctor'");
 }
 
-std::string cpu_max(double percent) {
-    auto quota = static_cast<long long>(std::llround(percent / 100.0 * 100000));
-    if (quota < 1000) quota = 1000;  // the kernel's minimum quota is 1ms
-    return std::to_string(quota) + " 100000";
-}
-
-class Cgroup2Driver : public CgroupDriver {
+class Cgroup2Driver final : public CgroupDriver {
   public:
     explicit Cgroup2Driver(std::string base) : base_(std::move(base)) {}
     DriverKind kind() const override { return DriverKind::cgroup2; }
@@ -69,8 +62,7 @@ class Cgroup2Driver : public CgroupDriver {
         });
         CgroupView view;
         view.unified = parent + "/" + name;
-        auto run = std::make_unique<OwnedRunCgroup>(view, std::vector<std::string>{parent},
-                                                    DriverKind::cgroup2);
+        auto run = std::make_unique<OwnedRunCgroup>(view, DriverKind::cgroup2);
         // From here on, an exception destroys `run`, which removes the directory.
         auto set = [&](const char* file, const std::string& value, const char* what) {
             sys::write_file(view.unified + "/" + file, value, std::string("set ") + what + " in");
@@ -81,7 +73,9 @@ class Cgroup2Driver : public CgroupDriver {
             set("memory.high", std::to_string(*limits.memory_high), "memory high limit");
         if (limits.swap_max) set("memory.swap.max", std::to_string(*limits.swap_max), "swap limit");
         if (limits.tasks_max) set("pids.max", std::to_string(*limits.tasks_max), "task limit");
-        if (limits.cpu_percent) set("cpu.max", cpu_max(*limits.cpu_percent), "CPU limit");
+        if (limits.cpu_percent)
+            set("cpu.max", std::to_string(cpu_quota_usec(*limits.cpu_percent, 100000)) + " 100000",
+                "CPU limit");
         return run;
     }
 

@@ -1,6 +1,3 @@
-#include "cgroup/cgroup_view.h"
-
-#include <dirent.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -9,12 +6,13 @@
 #include <csignal>
 #include <thread>
 
+#include "supervise/cgroup.h"
 #include "supervise/error.h"
-#include "sys/events.h"
-#include "sys/fd.h"
-#include "sys/files.h"
+#include "supervise/sys/events.h"
+#include "supervise/sys/fd.h"
+#include "supervise/sys/files.h"
 
-namespace supervise::cgroup {
+namespace supervise {
 
 namespace {
 
@@ -29,13 +27,8 @@ void collect_processes(const std::string& directory, std::vector<pid_t>& out) {
             pos = end + 1;
         }
     }
-    DIR* dir = ::opendir(directory.c_str());
-    if (!dir) return;
-    while (dirent* entry = ::readdir(dir)) {
-        if (entry->d_type != DT_DIR || entry->d_name[0] == '.') continue;
-        collect_processes(directory + "/" + entry->d_name, out);
-    }
-    ::closedir(dir);
+    for (const auto& entry : sys::list_directory(directory))
+        if (entry.is_directory) collect_processes(directory + "/" + entry.name, out);
 }
 
 bool frozen(const std::string& unified) {
@@ -176,6 +169,24 @@ bool wait_until_removed(const std::string& directory, std::chrono::milliseconds 
     return true;
 }
 
+bool cgroup_is_alive(const CgroupIdentity& identity) {
+    if (identity.boot_id != current_boot_id() || identity.path.empty()) return false;
+    try {
+        if (cgroup_id(identity.path) != identity.id) return false;
+    } catch (const SystemError&) {
+        return false;
+    }
+    return CgroupView(identity.path).populated();
+}
+
+std::pair<int, std::string> remove_run_directories(const std::vector<std::string>& dirs) {
+    std::pair<int, std::string> first_error{0, ""};
+    for (auto dir = dirs.rbegin(); dir != dirs.rend(); ++dir)
+        if (int err = remove_cgroup_dir(*dir); err && !first_error.first) first_error = {err, *dir};
+    for (const auto& dir : dirs) ::rmdir(dir.substr(0, dir.rfind('/')).c_str());  // when unused
+    return first_error;
+}
+
 int remove_cgroup_dir(const std::string& directory) {
     for (int attempt = 0;; ++attempt) {
         if (::rmdir(directory.c_str()) == 0 || errno == ENOENT) return 0;
@@ -185,4 +196,4 @@ int remove_cgroup_dir(const std::string& directory) {
     }
 }
 
-}  // namespace supervise::cgroup
+}  // namespace supervise

@@ -1,21 +1,22 @@
-#include "cgroup/direct_driver.h"
+#include "direct_driver.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <csignal>
 #include <sstream>
 
 #include "spdlog/spdlog.h"
 #include "supervise/error.h"
-#include "sys/files.h"
+#include "supervise/sys/files.h"
 
 namespace supervise::cgroup {
 
-OwnedRunCgroup::OwnedRunCgroup(CgroupView view, std::vector<std::string> parents, DriverKind driver)
-    : view_(std::move(view)), parents_(std::move(parents)) {
+OwnedRunCgroup::OwnedRunCgroup(CgroupView view, DriverKind driver) : view_(std::move(view)) {
     identity_.path = view_.unified;
     identity_.id = cgroup_id(view_.unified);
     identity_.boot_id = current_boot_id();
@@ -43,17 +44,9 @@ void OwnedRunCgroup::enter(pid_t pid, bool cloned_into) {
 void OwnedRunCgroup::remove() {
     if (removed_) return;
     unified_fd_.reset();
-    int first_error = 0;
-    std::string failed;
-    for (const auto& directory : view_.directories()) {
-        if (int err = remove_cgroup_dir(directory); err && !first_error) {
-            first_error = err;
-            failed = directory;
-        }
-    }
     removed_ = true;
-    remove_parents(parents_);
-    if (first_error) throw SystemError("remove cgroup", failed, first_error);
+    auto [error, failed] = remove_run_directories(view_.directories());
+    if (error) throw SystemError("remove cgroup", failed, error);
     spdlog::debug("removed cgroup {}", view_.unified);
 }
 
@@ -77,8 +70,9 @@ void make_run_directory(const std::string& parent, const std::string& name,
     throw SystemError("create cgroup", path, ENOENT, "its parent keeps disappearing");
 }
 
-void remove_parents(const std::vector<std::string>& parents) {
-    for (const auto& parent : parents) ::rmdir(parent.c_str());  // fails while others use it
+std::int64_t cpu_quota_usec(double percent, std::int64_t period_usec) {
+    auto quota = std::llround(percent / 100.0 * static_cast<double>(period_usec));
+    return std::max<std::int64_t>(quota, 1000);
 }
 
 bool has_word(const std::string& file, const std::string& word) {

@@ -2,22 +2,22 @@
 // What the cgroup2 and hybrid drivers share: a run cgroup that supervise created itself
 // (and therefore removes), in <base>/supervise/<name> of every hierarchy it uses.
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "cgroup/cgroup_view.h"
 #include "supervise/cgroup.h"
-#include "sys/fd.h"
+#include "supervise/sys/fd.h"
 
 namespace supervise::cgroup {
 
-class OwnedRunCgroup : public RunCgroup {
+class OwnedRunCgroup final : public RunCgroup {
   public:
-    // view: the run's directories; parents: the "supervise" directories above them,
-    // removed when they become empty.
-    OwnedRunCgroup(CgroupView view, std::vector<std::string> parents, DriverKind driver);
+    // view: the run's directories (the "supervise" directories above them are removed
+    // with them when no other run uses them).
+    OwnedRunCgroup(CgroupView view, DriverKind driver);
     ~OwnedRunCgroup() override;
 
     int clone_into_fd() const override { return unified_fd_.get(); }
@@ -36,7 +36,6 @@ class OwnedRunCgroup : public RunCgroup {
 
   private:
     CgroupView view_;
-    std::vector<std::string> parents_;
     CgroupIdentity identity_;
     sys::UniqueFd unified_fd_;
     bool removed_ = false;
@@ -47,8 +46,9 @@ class OwnedRunCgroup : public RunCgroup {
 void make_run_directory(const std::string& parent, const std::string& name,
                         const std::function<void()>& prepare_parent);
 
-// Removes directories that are empty parents (EBUSY/ENOTEMPTY: still used, fine).
-void remove_parents(const std::vector<std::string>& parents);
+// The CFS quota in microseconds per period for a CPU share in percent of one CPU (at
+// least the kernel's minimum of 1 ms).
+std::int64_t cpu_quota_usec(double percent, std::int64_t period_usec);
 
 // Text of a directory's cgroup.controllers / cgroup.subtree_control as a set of words.
 bool has_word(const std::string& file, const std::string& word);

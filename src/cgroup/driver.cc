@@ -1,6 +1,5 @@
 // Choosing a driver, and `supervise doctor`'s view of all three.
 
-#include <dirent.h>
 #include <linux/magic.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -8,12 +7,13 @@
 #include <cerrno>
 #include <csignal>
 
-#include "cgroup/cgroup_view.h"
-#include "cgroup/direct_driver.h"
-#include "cgroup/drivers.h"
-#include "cgroup/layout.h"
+#include "direct_driver.h"
+#include "drivers.h"
+#include "layout.h"
+#include "supervise/cgroup.h"
 #include "supervise/error.h"
-#include "sys/files.h"
+#include "supervise/json.h"
+#include "supervise/sys/files.h"
 
 namespace supervise {
 
@@ -130,17 +130,11 @@ namespace {
 std::vector<std::string> subdirectories(const std::string& path, const std::string& prefix,
                                         const std::string& suffix) {
     std::vector<std::string> found;
-    DIR* dir = ::opendir(path.c_str());
-    if (!dir) return found;
-    while (dirent* entry = ::readdir(dir)) {
-        std::string leaf = entry->d_name;
-        if (entry->d_type != DT_DIR || leaf[0] == '.' || leaf.rfind(prefix, 0) != 0) continue;
-        if (leaf.size() < suffix.size() ||
-            leaf.compare(leaf.size() - suffix.size(), suffix.size(), suffix) != 0)
-            continue;
-        found.push_back(path + "/" + leaf);
+    for (const auto& entry : sys::list_directory(path)) {
+        const auto& leaf = entry.name;
+        if (entry.is_directory && leaf.starts_with(prefix) && leaf.ends_with(suffix))
+            found.push_back(path + "/" + leaf);
     }
-    ::closedir(dir);
     return found;
 }
 
@@ -186,31 +180,62 @@ void remove_run_cgroups(const DriverOptions& options, const std::vector<std::str
     for (const auto& path : paths) {
         if (path.rfind(parent + "/", 0) == 0) {
             std::string leaf = path.substr(parent.size() + 1);
-            cgroup::remove_cgroup_dir(path);
+            remove_cgroup_dir(path);
             for (const char* controller : {"memory", "pids", "cpu"}) {
                 auto mount = layout.v1_mounts.find(controller);
                 if (mount == layout.v1_mounts.end()) continue;
                 auto twin = find_v1_twin(*layout.own_v1_dir(controller), leaf, 0);
                 if (!twin) twin = find_v1_twin(mount->second, leaf, 4);
-                if (twin) {
-                    cgroup::remove_cgroup_dir(*twin);
-                    ::rmdir(twin->substr(0, twin->rfind('/')).c_str());
-                }
+                if (twin) remove_run_directories({*twin});
             }
         } else {
             // A scope: systemd removes it once empty.
-            cgroup::wait_until_removed(path, std::chrono::seconds(2));
+            wait_until_removed(path, std::chrono::seconds(2));
         }
     }
-    std::vector<std::string> parents{parent};
+    // Our own "supervise" directories, when no other run uses them.
+    ::rmdir(parent.c_str());
     for (const char* controller : {"memory", "pids", "cpu"})
-        if (auto v1 = layout.own_v1_dir(controller)) parents.push_back(*v1 + "/supervise");
-    cgroup::remove_parents(parents);
+        if (auto v1 = layout.own_v1_dir(controller)) ::rmdir((*v1 + "/supervise").c_str());
 }
 
 std::vector<DriverReport> probe_drivers(const DriverOptions& options) {
     return {cgroup::probe_systemd(options), probe_direct(DriverKind::cgroup2, options),
             probe_direct(DriverKind::hybrid, options)};
+}
+
+Diagnosis diagnose(const DriverOptions& options) {
+    const auto& layout = cgroup::Layout::current();
+    Diagnosis diagnosis;
+    diagnosis.layout = layout.pure_v2()  ? "pure cgroup v2"
+                       : layout.hybrid() ? "hybrid (cgroup2 for tracking, v1 memory)"
+                                         : "no cgroup2 hierarchy";
+    diagnosis.unified_mount = layout.unified_mount;
+    diagnosis.drivers = probe_drivers(options);
+    try {
+        diagnosis.chosen = make_driver(options)->kind();
+    } catch (const std::exception& e) {
+        diagnosis.why_none = e.what();
+    }
+    return diagnosis;
+}
+
+std::string to_json(const Diagnosis& diagnosis) {
+    auto drivers = Json::array();
+    for (const auto& report : diagnosis.drivers)
+        drivers.push_back({{"driver", to_string(report.kind)},
+                           {"usable", report.usable},
+                           {"detail", report.detail},
+                           {"notes", report.notes}});
+    Json json{{"layout", diagnosis.layout},
+              {"unified_mount", diagnosis.unified_mount},
+              {"auto", diagnosis.chosen ? Json(to_string(*diagnosis.chosen)) : nullptr},
+              {"drivers", drivers}};
+    return to_text(json);
+}
+
+std::vector<std::string> v1_twins(const std::string& unified_dir) {
+    return cgroup::Layout::current().v1_twins(unified_dir);
 }
 
 }  // namespace supervise

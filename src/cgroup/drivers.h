@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "cgroup/layout.h"
+#include "layout.h"
 #include "supervise/cgroup.h"
 
 namespace supervise::cgroup {
@@ -18,6 +18,9 @@ std::unique_ptr<CgroupDriver> make_hybrid_driver(const Layout& layout, const std
 // Transient scopes of the system manager (root) or the user manager.
 std::unique_ptr<CgroupDriver> make_systemd_driver(const DriverOptions& options);
 
+// "system" / "user" / empty (root: system, others: their own manager). Throws UsageError
+// for anything else.
+bool wants_user_manager(const DriverOptions& options);
 // Is a systemd manager reachable that we may start scopes with? Cheap (one bus call).
 // When not, `reason` says why in a few words.
 bool systemd_available(const DriverOptions& options, std::string& reason);

@@ -1,20 +1,16 @@
 // Hybrid hosts (RHEL 8, Ubuntu 20.04, our CI): cgroup v2 for membership, cgroup.events and
 // cgroup.kill; the v1 memory controller (and pids, cpu) for limits and accounting.
 
-#include <unistd.h>
-
-#include <cmath>
-
-#include "cgroup/direct_driver.h"
-#include "cgroup/drivers.h"
+#include "direct_driver.h"
+#include "drivers.h"
 #include "supervise/error.h"
-#include "sys/files.h"
+#include "supervise/sys/files.h"
 
 namespace supervise::cgroup {
 
 namespace {
 
-class HybridDriver : public CgroupDriver {
+class HybridDriver final : public CgroupDriver {
   public:
     HybridDriver(std::string unified_base, std::string memory_base,
                  std::optional<std::string> pids_base, std::optional<std::string> cpu_base)
@@ -37,20 +33,16 @@ class HybridDriver : public CgroupDriver {
         // Directories are created one hierarchy at a time; if one fails, the ones made so
         // far are removed before the error goes up.
         struct Made {
-            std::vector<std::string> dirs, parents;
+            std::vector<std::string> dirs;
             bool keep = false;
             ~Made() {
-                if (keep) return;
-                for (auto it = dirs.rbegin(); it != dirs.rend(); ++it) remove_cgroup_dir(*it);
-                remove_parents(parents);
+                if (!keep) remove_run_directories(dirs);
             }
         } made;
         auto make = [&](const std::string& base) {
-            std::string parent = base + "/supervise";
-            make_run_directory(parent, name, [] {});
-            made.dirs.push_back(parent + "/" + name);
-            made.parents.push_back(parent);
-            return parent + "/" + name;
+            make_run_directory(base + "/supervise", name, [] {});
+            made.dirs.push_back(base + "/supervise/" + name);
+            return made.dirs.back();
         };
         CgroupView view;
         view.unified = make(unified_base_);
@@ -83,11 +75,11 @@ class HybridDriver : public CgroupDriver {
         if (limits.tasks_max)
             set(*view.pids_v1, "pids.max", std::to_string(*limits.tasks_max), "task limit");
         if (limits.cpu_percent) {
-            auto quota = std::max(1000LL, std::llround(*limits.cpu_percent / 100.0 * 100000));
             set(*view.cpu_v1, "cpu.cfs_period_us", "100000", "CPU period");
-            set(*view.cpu_v1, "cpu.cfs_quota_us", std::to_string(quota), "CPU limit");
+            set(*view.cpu_v1, "cpu.cfs_quota_us",
+                std::to_string(cpu_quota_usec(*limits.cpu_percent, 100000)), "CPU limit");
         }
-        auto run = std::make_unique<OwnedRunCgroup>(view, made.parents, DriverKind::hybrid);
+        auto run = std::make_unique<OwnedRunCgroup>(view, DriverKind::hybrid);
         made.keep = true;
         return run;
     }

@@ -1,9 +1,9 @@
-#include "cgroup/layout.h"
+#include "layout.h"
 
 #include <sstream>
 #include <vector>
 
-#include "sys/files.h"
+#include "supervise/sys/files.h"
 
 namespace supervise::cgroup {
 

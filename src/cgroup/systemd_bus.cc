@@ -1,4 +1,4 @@
-#include "cgroup/systemd_bus.h"
+#include "systemd_bus.h"
 
 #include <systemd/sd-bus.h>
 
@@ -39,7 +39,7 @@ struct CallError {
         std::string text = "cannot " + action + " " + what + ": " +
                            (error->message ? error->message : error->name);
         if (!hint.empty()) text += " (" + hint + ")";
-        throw BusError(text, error->name ? error->name : "", sd_bus_error_get_errno(error));
+        throw Error(text);
     }
     throw SystemError(action, what, err, hint);
 }
@@ -76,11 +76,6 @@ void append_property(sd_bus_message* m, const UnitProperty& property) {
 }
 
 }  // namespace
-
-bool BusError::no_such_unit() const {
-    return name_ == "org.freedesktop.systemd1.NoSuchUnit" ||
-           name_ == "org.freedesktop.systemd1.LoadFailed";
-}
 
 // Collects JobRemoved signals from the moment it exists. It is created before the method
 // call that queues a job, so the signal cannot slip by between the reply and the match

@@ -19,21 +19,6 @@ struct sd_bus;
 
 namespace supervise::cgroup::systemd {
 
-// A failed call answered by the manager (or the bus): carries the D-Bus error name, so
-// callers can tell "no such unit" from real failures. what() is one line.
-class BusError : public Error {
-  public:
-    BusError(const std::string& message, std::string name, int error_number)
-        : Error(message), name_(std::move(name)), error_number_(error_number) {}
-    const std::string& name() const { return name_; }
-    int error_number() const { return error_number_; }
-    bool no_such_unit() const;
-
-  private:
-    std::string name_;
-    int error_number_;
-};
-
 // One property of a transient unit: name and a value of D-Bus type s, b, t or au.
 struct UnitProperty {
     std::string name;

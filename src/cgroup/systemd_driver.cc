@@ -7,8 +7,6 @@
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -17,16 +15,17 @@
 #include <csignal>
 #include <cstdlib>
 
-#include "cgroup/cgroup_view.h"
-#include "cgroup/direct_driver.h"
-#include "cgroup/drivers.h"
-#include "cgroup/layout.h"
-#include "cgroup/systemd_bus.h"
+#include "direct_driver.h"
+#include "drivers.h"
+#include "layout.h"
 #include "spdlog/spdlog.h"
+#include "supervise/cgroup.h"
 #include "supervise/error.h"
-#include "sys/events.h"
-#include "sys/fd.h"
-#include "sys/files.h"
+#include "supervise/sys/events.h"
+#include "supervise/sys/fd.h"
+#include "supervise/sys/files.h"
+#include "supervise/sys/process.h"
+#include "systemd_bus.h"
 
 namespace supervise::cgroup {
 
@@ -44,15 +43,6 @@ constexpr auto kRemovalTimeout = 3s;  // systemd removes an empty scope's cgroup
 
 std::string scope_name(const std::string& run_name) {
     return "supervise-" + run_name + ".scope";
-}
-
-// "system" / "user" / empty (root: system, others: their own manager).
-bool wants_user_manager(const DriverOptions& options) {
-    if (options.systemd_manager == "user") return true;
-    if (options.systemd_manager == "system") return false;
-    if (options.systemd_manager.empty()) return ::geteuid() != 0;
-    throw UsageError("unknown systemd manager '" + options.systemd_manager +
-                     "' (use system or user)");
 }
 
 // Is there a bus to try at all? Avoids a connect timeout on hosts without systemd.
@@ -113,24 +103,19 @@ ManagerControllers manager_controllers(Bus& bus) {
 // only SIGKILL (cgroup.kill at the end of the run) or EOF ends it.
 class Keeper {
   public:
-    Keeper() = default;
-    Keeper(const Keeper&) = delete;
-    Keeper& operator=(const Keeper&) = delete;
-    ~Keeper() { release(); }
-
     void start();
-    pid_t pid() const { return pid_; }
-    bool running() const { return pid_ > 0; }
+    pid_t pid() const { return child_ ? child_->pid() : -1; }
+    bool running() const { return child_.has_value(); }
     // Lets the keeper exit (closes our end of its pipe) and reaps it.
     void release();
+    ~Keeper() { release(); }
 
   private:
-    pid_t pid_ = -1;
-    sys::UniqueFd pidfd_;
+    std::optional<sys::ChildProcess> child_;
     sys::UniqueFd hold_;  // write end of the keeper's pipe
 };
 
-[[noreturn]] void keeper_main(int pipe_fd) {
+int keeper_main(int pipe_fd) {
     // Only async-signal-safe calls from here on: the parent may hold any lock.
     ::setpgid(0, 0);
     ::prctl(PR_SET_NAME, "supervise-keep", 0, 0, 0);
@@ -141,49 +126,33 @@ class Keeper {
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    // Keep only the pipe (as fd 3) and /dev/null on 0..2: no bus socket, no lock file, no
-    // output pipe of the user's shell may outlive the supervisor through us.
-    if (pipe_fd != 3 && ::dup2(pipe_fd, 3) < 0) ::_exit(1);
-    if (::syscall(SYS_close_range, 4U, ~0U, 0U) != 0)
-        for (int fd = 4; fd < 65536; ++fd) ::close(fd);
+    // /dev/null on 0..2: no output pipe of the user's shell may outlive the supervisor
+    // through us (spawn_function closed everything else but the pipe).
     int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null_fd >= 0) {
-        for (int fd = 0; fd <= 2; ++fd) ::dup2(null_fd, fd);
-        if (null_fd > 2) ::close(null_fd);
-    }
+    for (int fd = 0; fd <= 2 && null_fd >= 0; ++fd) ::dup2(null_fd, fd);
     char buffer[16];
     for (;;) {
-        ssize_t n = ::read(3, buffer, sizeof buffer);
-        if (n == 0) ::_exit(0);
-        if (n < 0 && errno != EINTR) ::_exit(1);
+        ssize_t n = ::read(pipe_fd, buffer, sizeof buffer);
+        if (n == 0) return 0;
+        if (n < 0 && errno != EINTR) return 1;
     }
 }
 
 void Keeper::start() {
     sys::Pipe pipe = sys::Pipe::create();
-    pid_t pid = ::fork();
-    if (pid < 0) throw SystemError("start", "the scope keeper process", errno);
-    if (pid == 0) keeper_main(pipe.read.get());
-    pid_ = pid;
+    int read_end = pipe.read.get();
+    child_ =
+        sys::ChildProcess::spawn_function([read_end] { return keeper_main(read_end); }, {read_end});
     hold_ = std::move(pipe.write);
-    pidfd_.reset(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-    spdlog::debug("scope keeper is pid {}", pid);
+    spdlog::debug("scope keeper is pid {}", child_->pid());
 }
 
 void Keeper::release() {
-    if (pid_ <= 0) return;
+    if (!child_) return;
     hold_.reset();
-    // It exits at once on EOF; only a stopped keeper would not, and that one we kill (our
-    // own unreaped child: the pid cannot have been reused).
-    if (pidfd_) {
-        pollfd waiting{pidfd_.get(), POLLIN, 0};
-        if (::poll(&waiting, 1, 2000) == 0) ::kill(pid_, SIGKILL);
-    }
-    int status;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-    pidfd_.reset();
+    // It exits at once on EOF; only a stopped keeper would not, and that one is killed.
+    child_->reap_within(std::chrono::seconds(2));
+    child_.reset();
 }
 
 // The larger (or the known) of two readings of a counter that only grows.
@@ -193,7 +162,7 @@ std::optional<std::uint64_t> larger(std::optional<std::uint64_t> a,
     return a ? a : b;
 }
 
-class ScopeRunCgroup : public RunCgroup {
+class ScopeRunCgroup final : public RunCgroup {
   public:
     ScopeRunCgroup(std::shared_ptr<Bus> bus, std::string name, Limits limits)
         : bus_(std::move(bus)), run_name_(std::move(name)), limits_(limits) {
@@ -264,8 +233,8 @@ std::vector<UnitProperty> ScopeRunCgroup::properties(pid_t pid) const {
     if (limits_.swap_max) list.push_back({"MemorySwapMax", *limits_.swap_max});
     if (limits_.tasks_max) list.push_back({"TasksMax", *limits_.tasks_max + 1});  // + keeper
     if (limits_.cpu_percent) {
-        auto usec = static_cast<std::uint64_t>(*limits_.cpu_percent / 100.0 * 1e6);
-        list.push_back({"CPUQuotaPerSecUSec", std::max<std::uint64_t>(usec, 1)});
+        list.push_back({"CPUQuotaPerSecUSec",
+                        static_cast<std::uint64_t>(cpu_quota_usec(*limits_.cpu_percent, 1000000))});
     }
     return list;
 }
@@ -361,13 +330,12 @@ bool ScopeRunCgroup::wait_until_empty(std::chrono::milliseconds timeout) const {
     for (;;) {
         // A process forked after the scan has a parent among the scanned ones, and that
         // parent's exit brings us back here: nothing can be missed.
-        std::vector<sys::UniqueFd> pidfds;
+        std::vector<sys::Pidfd> pidfds;
         bool without_pidfd = false;
         for (pid_t pid : view_.processes()) {
             if (pid == keeper_.pid()) continue;
-            int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-            if (fd >= 0)
-                pidfds.emplace_back(fd);
+            if (auto pidfd = sys::Pidfd::open(pid))
+                pidfds.push_back(std::move(pidfd));
             else if (errno != ESRCH)
                 without_pidfd = true;  // old kernel: poll below
         }
@@ -376,7 +344,7 @@ bool ScopeRunCgroup::wait_until_empty(std::chrono::milliseconds timeout) const {
             deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         std::vector<pollfd> waiting;
-        for (const auto& fd : pidfds) waiting.push_back({fd.get(), POLLIN, 0});
+        for (const auto& pidfd : pidfds) waiting.push_back({pidfd.fd(), POLLIN, 0});
         int slice = static_cast<int>(std::min<long>(left.count(), without_pidfd ? 50 : 1000));
         ::poll(waiting.data(), waiting.size(), slice);
     }
@@ -465,7 +433,7 @@ ScopeRunCgroup::~ScopeRunCgroup() {
     }
 }
 
-class SystemdDriver : public CgroupDriver {
+class SystemdDriver final : public CgroupDriver {
   public:
     explicit SystemdDriver(std::shared_ptr<Bus> bus) : bus_(std::move(bus)) {}
     DriverKind kind() const override { return DriverKind::systemd; }
@@ -514,6 +482,14 @@ std::shared_ptr<Bus> connect(const DriverOptions& options, std::chrono::millisec
 }
 
 }  // namespace
+
+bool wants_user_manager(const DriverOptions& options) {
+    if (options.systemd_manager == "user") return true;
+    if (options.systemd_manager == "system") return false;
+    if (options.systemd_manager.empty()) return ::geteuid() != 0;
+    throw UsageError("unknown systemd manager '" + options.systemd_manager +
+                     "' (use system or user)");
+}
 
 std::unique_ptr<CgroupDriver> make_systemd_driver(const DriverOptions& options) {
     if (Layout::current().unified_mount.empty())

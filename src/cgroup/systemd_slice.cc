@@ -1,20 +1,16 @@
 // Where systemd keeps our scopes: the ControlGroup of supervise.slice (for kill-all).
 
-#include <unistd.h>
-
-#include "cgroup/drivers.h"
-#include "cgroup/layout.h"
-#include "cgroup/systemd_bus.h"
+#include "drivers.h"
+#include "layout.h"
+#include "systemd_bus.h"
 
 namespace supervise::cgroup {
 
 std::optional<std::string> systemd_slice_cgroup(const DriverOptions& options) {
     std::string reason;
     if (!systemd_available(options, reason)) return std::nullopt;
-    bool user =
-        options.systemd_manager == "user" || (options.systemd_manager.empty() && ::geteuid() != 0);
     try {
-        systemd::Bus bus(user, std::chrono::seconds(2));
+        systemd::Bus bus(wants_user_manager(options), std::chrono::seconds(2));
         auto control_group =
             bus.unit_control_group("supervise.slice", "org.freedesktop.systemd1.Slice");
         if (!control_group || control_group->empty()) return std::nullopt;  // no scope of ours

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "supervise/error.h"
 #include "supervise/lock.h"
 #include "supervise/run.h"
 
@@ -53,9 +54,12 @@ struct LockCommandOptions {
 };
 int lock_command(const RunOptions& run, const LockCommandOptions& options,
                  const GlobalOptions& global);
-int unlock_command(const RunOptions& run, const LockCommandOptions& options);
-int check_command(const RunOptions& run, const LockCommandOptions& options);
-int list_command(const RunOptions& run, const LockCommandOptions& options);
+int unlock_command(const RunOptions& run, const LockCommandOptions& options,
+                   const GlobalOptions& global);
+int check_command(const RunOptions& run, const LockCommandOptions& options,
+                  const GlobalOptions& global);
+int list_command(const RunOptions& run, const LockCommandOptions& options,
+                 const GlobalOptions& global);
 int kill_command(const RunOptions& run, const LockCommandOptions& options,
                  const GlobalOptions& global);
 int kill_all_command(const RunOptions& run, const GlobalOptions& global);
@@ -83,5 +87,18 @@ int doctor_command(const RunOptions& options, bool json);
 // "supervise: <text>" on stderr; suppressed by -q unless it is an error.
 void message(const GlobalOptions& global, const std::string& text);
 void error_message(const std::string& text);
+// The library's warnings: "supervise: warning: <text>" on stderr, unless -q.
+WarningSink warning_sink(const GlobalOptions& global);
+
+// parse(text), with the option's name in front of the message of a bad value:
+// "--wait: invalid duration 'x' (...)".
+template <typename Parse>
+auto option_value(const char* option, const std::string& text, Parse&& parse) {
+    try {
+        return parse(text);
+    } catch (const UsageError& e) {
+        throw UsageError(std::string(option) + ": " + e.what());
+    }
+}
 
 }  // namespace supervise::cli

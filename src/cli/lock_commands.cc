@@ -4,12 +4,11 @@
 #include <cstdio>
 #include <cstring>
 
-#include "cli/cli.h"
-#include "lock/owner_record.h"
+#include "cli.h"
 #include "supervise/error.h"
 #include "supervise/lock.h"
 #include "supervise/parse.h"
-#include "sys/files.h"
+#include "supervise/record.h"
 
 namespace supervise::cli {
 
@@ -24,8 +23,8 @@ std::string csv_field(const std::string& text) {
 
 pid_t owner_pid(const std::string& text) {
     if (text.empty()) return ::getppid();
-    auto pid = sys::parse_u64(text);
-    if (!pid || *pid == 0 || text.find_first_not_of("0123456789") != std::string::npos)
+    auto pid = parse_whole_number(text);
+    if (!pid || *pid == 0 || *pid > 0x7fffffff)
         throw UsageError("--owner: expected a process id, got '" + text + "'");
     return static_cast<pid_t>(*pid);
 }
@@ -39,16 +38,15 @@ unsigned parse_slots(const std::string& slots, const std::string& exclude_cpus) 
     } else if (slots == "cpus") {
         count = ::sysconf(_SC_NPROCESSORS_ONLN);
     } else {
-        auto value = sys::parse_u64(slots);
-        if (!value || slots.find_first_not_of("0123456789") != std::string::npos || *value == 0 ||
-            *value > 100000)
+        auto value = parse_whole_number(slots);
+        if (!value || *value == 0 || *value > 100000)
             throw UsageError("--slots: expected a number from 1 to 100000 or 'cpus', got '" +
                              slots + "'");
         count = static_cast<long>(*value);
     }
     if (!exclude_cpus.empty()) {
-        auto exclude = sys::parse_u64(exclude_cpus);
-        if (!exclude || exclude_cpus.find_first_not_of("0123456789") != std::string::npos)
+        auto exclude = parse_whole_number(exclude_cpus);
+        if (!exclude)
             throw UsageError("--exclude-cpus: expected a number, got '" + exclude_cpus + "'");
         if (slots != "cpus") throw UsageError("--exclude-cpus goes with --slots cpus");
         count -= static_cast<long>(*exclude);
@@ -58,17 +56,11 @@ unsigned parse_slots(const std::string& slots, const std::string& exclude_cpus) 
 
 std::optional<std::chrono::milliseconds> parse_wait(const std::string& wait) {
     if (wait.empty()) return std::nullopt;
-    try {
-        return parse_duration(wait);
-    } catch (const UsageError& e) {
-        throw UsageError(std::string("--wait: ") + e.what());
-    }
+    return option_value("--wait", wait, parse_duration);
 }
 
 int parse_signal(const std::string& text) {
-    if (auto number = sys::parse_u64(text);
-        number && text.find_first_not_of("0123456789") == std::string::npos && *number > 0 &&
-        *number < 65)
+    if (auto number = parse_whole_number(text); number && *number > 0 && *number < 65)
         return static_cast<int>(*number);
     std::string name = text.rfind("SIG", 0) == 0 ? text.substr(3) : text;
     for (int sig = 1; sig < NSIG; ++sig)
@@ -103,6 +95,7 @@ int lock_command(const RunOptions& run, const LockCommandOptions& options,
     lock.on_wait_message = [&](const std::string& text) {
         if (!text.empty()) message(global, text);
     };
+    lock.on_warning = warning_sink(global);
     auto acquired = acquire_slot(lock);
     if (acquired.outcome != AcquireOutcome::acquired) {
         report_lock_failure(lock, acquired.outcome, global);
@@ -113,58 +106,36 @@ int lock_command(const RunOptions& run, const LockCommandOptions& options,
     return 0;
 }
 
-int unlock_command(const RunOptions& run, const LockCommandOptions& options) {
+int unlock_command(const RunOptions& run, const LockCommandOptions& options,
+                   const GlobalOptions& global) {
     std::string name = lock_name(options.name, std::nullopt);
     std::string state = open_state_dir(run.state_dir);
     pid_t owner = owner_pid(options.owner);
-    if (!release_process_slot(state, name, owner)) {
+    if (!release_process_slot(state, name, owner, warning_sink(global))) {
         error_message("lock " + name + " is not held by process " + std::to_string(owner));
         return 1;
     }
     return 0;
 }
 
-int check_command(const RunOptions& run, const LockCommandOptions& options) {
+int check_command(const RunOptions& run, const LockCommandOptions& options,
+                  const GlobalOptions& global) {
     std::string name = lock_name(options.name, std::nullopt);
     std::string state = open_state_dir(run.state_dir);
     // without --slots: the pool's own count, as its users asked for it
     unsigned slots = run.slots.empty() ? 0 : parse_slots(run.slots, run.exclude_cpus);
-    return free_slots(state, name, slots) > 0 ? 0 : 1;
+    return free_slots(state, name, slots, warning_sink(global)) > 0 ? 0 : 1;
 }
 
-int list_command(const RunOptions& run, const LockCommandOptions& options) {
+int list_command(const RunOptions& run, const LockCommandOptions& options,
+                 const GlobalOptions& global) {
     std::string state = open_state_dir(run.state_dir);
     std::optional<std::string> only;
     if (!options.name.empty()) only = lock_name(options.name, std::nullopt);
-    auto pools = list_pools(state, only);
-    double t = lock::unix_now();
+    auto pools = list_pools(state, only, warning_sink(global));
+    double t = unix_now();
     if (options.json) {
-        std::string out = "[";
-        for (size_t i = 0; i < pools.size(); ++i) {
-            const auto& p = pools[i];
-            out += (i ? ", " : "") + std::string("{\"name\": ") + json_quote(p.name) +
-                   ", \"slots\": " + std::to_string(p.slots) + ", \"holders\": [";
-            for (size_t j = 0; j < p.holders.size(); ++j) {
-                const auto& h = p.holders[j];
-                out += (j ? ", " : "") + std::string("{\"slot\": ") + std::to_string(h.slot) +
-                       ", \"kind\": \"" + (h.kind == OwnerRecord::Kind::run ? "run" : "process") +
-                       "\", \"pid\": " + std::to_string(h.pid) +
-                       ", \"command\": " + json_quote(h.command) + ", \"held_seconds\": " +
-                       std::to_string(static_cast<long long>(t - h.started)) + ", \"cgroup\": " +
-                       (h.kind == OwnerRecord::Kind::run ? json_quote(h.cgroup.path) : "null") +
-                       "}";
-            }
-            out += "], \"waiters\": [";
-            for (size_t j = 0; j < p.waiters.size(); ++j) {
-                const auto& w = p.waiters[j];
-                out += (j ? ", " : "") + std::string("{\"position\": ") + std::to_string(j) +
-                       ", \"pid\": " + std::to_string(w.pid) +
-                       ", \"command\": " + json_quote(w.command) + ", \"waiting_seconds\": " +
-                       std::to_string(static_cast<long long>(t - w.since)) + "}";
-            }
-            out += "]}";
-        }
-        std::printf("%s]\n", out.c_str());
+        std::printf("%s\n", to_json(pools, t).c_str());
         return 0;
     }
     if (options.csv) {
@@ -202,7 +173,7 @@ int kill_command(const RunOptions& run, const LockCommandOptions& options,
     std::string name = lock_name(options.name, std::nullopt);
     int sig = parse_signal(options.signal);
     std::string state = open_state_dir(run.state_dir);
-    auto killed = kill_pool(state, name, sig);
+    auto killed = kill_pool(state, name, sig, warning_sink(global));
     if (!killed) {
         error_message("no lock named " + name);
         return 1;
@@ -214,7 +185,7 @@ int kill_command(const RunOptions& run, const LockCommandOptions& options,
 
 int kill_all_command(const RunOptions& run, const GlobalOptions& global) {
     std::string state = open_state_dir(run.state_dir);
-    auto report = kill_all(state, to_driver_options(run));
+    auto report = kill_all(state, to_driver_options(run), warning_sink(global));
     message(global, "killed " + std::to_string(report.runs) + " run" +
                         (report.runs == 1 ? "" : "s") + ", " + std::to_string(report.processes) +
                         " lock-holding process" + (report.processes == 1 ? "" : "es") +

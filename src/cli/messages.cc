@@ -1,6 +1,6 @@
 #include <cstdio>
 
-#include "cli/cli.h"
+#include "cli.h"
 
 namespace supervise::cli {
 
@@ -11,6 +11,10 @@ void message(const GlobalOptions& global, const std::string& text) {
 
 void error_message(const std::string& text) {
     std::fprintf(stderr, "supervise: %s\n", text.c_str());
+}
+
+WarningSink warning_sink(const GlobalOptions& global) {
+    return [global](const std::string& text) { message(global, "warning: " + text); };
 }
 
 }  // namespace supervise::cli

@@ -5,30 +5,20 @@
 #include <cstdio>
 #include <iostream>
 
-#include "cli/cli.h"
+#include "cli.h"
 #include "spdlog/spdlog.h"
 #include "supervise/error.h"
 #include "supervise/lock.h"
 #include "supervise/locked_run.h"
 #include "supervise/parse.h"
-#include "sys/files.h"
 
 namespace supervise::cli {
 
 namespace {
 
-template <typename F>
-auto option_value(const char* option, const std::string& text, F&& parse) {
-    try {
-        return parse(text);
-    } catch (const UsageError& e) {
-        throw UsageError(std::string(option) + ": " + e.what());
-    }
-}
-
 std::uint64_t parse_count(const std::string& text) {
-    auto value = sys::parse_u64(text);
-    if (!value || text.find_first_not_of("0123456789") != std::string::npos || *value == 0)
+    auto value = parse_whole_number(text);
+    if (!value || *value == 0)
         throw UsageError("invalid number '" + text + "' (use a whole number above 0, e.g. 500)");
     return *value;
 }
@@ -59,9 +49,10 @@ LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec,
     lock.state_dir = open_state_dir(options.state_dir);
     for (const auto& word : spec.argv) lock.command += (lock.command.empty() ? "" : " ") + word;
     lock.wait_message = options.wait_message;
-    lock.on_wait_message = [verbosity = global.verbosity](const std::string& text) {
-        if (!text.empty()) message(GlobalOptions{verbosity}, text);
+    lock.on_wait_message = [global](const std::string& text) {
+        if (!text.empty()) message(global, text);
     };
+    lock.on_warning = warning_sink(global);
     return lock;
 }
 
@@ -168,17 +159,16 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
     RunResult& result = *outcome.result;
 
     if (result.oom_killed) message(global, describe_oom(result));
-    std::string json = to_json(result);
     if (!options.result_file.empty()) {
         try {
-            sys::write_file_atomic(options.result_file, json + "\n");
+            write_result_file(options.result_file, result);
         } catch (const Error& e) {
             error_message(e.what());
         }
     }
     if (options.json) {
         std::fflush(stdout);
-        std::puts(json.c_str());
+        std::puts(to_json(result).c_str());
         std::fflush(stdout);
     }
     // A command that died of Ctrl-C must look the same to the calling shell, which stops

@@ -1,14 +1,12 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <sstream>
 
-#include "cli/cli.h"
-#include "lock/owner_record.h"
+#include "cli.h"
 #include "supervise/error.h"
 #include "supervise/parse.h"
+#include "supervise/record.h"
 #include "supervise/task.h"
-#include "sys/files.h"
 
 namespace supervise::cli {
 
@@ -19,7 +17,7 @@ std::string describe(const TaskStatus& s) {
     std::string text = r.id + ": " + s.words();
     if (s.state == TaskState::running) {
         text += " (pid " + std::to_string(r.runner_pid) + ", for " +
-                format_duration(lock::unix_now() - r.started);
+                format_duration(unix_now() - r.started);
         if (!s.runner_alive) text += "; its runner is gone, so its result will not be known";
         if (r.cgroup.path.empty()) text += "; starting, or waiting for its lock";
         text += ")";
@@ -27,24 +25,9 @@ std::string describe(const TaskStatus& s) {
         text += " (its runner ended before it could record a result)";
     } else {
         text += " (exit " + std::to_string(r.exit_status.value_or(0)) + ", " +
-                format_duration(lock::unix_now() - r.ended) + " ago)";
+                format_duration(unix_now() - r.ended) + " ago)";
     }
     return text;
-}
-
-std::string status_json(const TaskStatus& s, const std::string& log) {
-    const auto& r = s.record;
-    return "{\"id\": " + json_quote(r.id) + ", \"state\": \"" +
-           s.words().substr(0, s.words().find('(')) +
-           "\", \"exit_status\": " + (r.exit_status ? std::to_string(*r.exit_status) : "null") +
-           ", \"command\": " + json_quote(r.command) +
-           ", \"started\": " + std::to_string(r.started) +
-           ", \"ended\": " + (r.finished ? std::to_string(r.ended) : "null") +
-           ", \"runner_pid\": " + std::to_string(r.runner_pid) +
-           ", \"runner_alive\": " + (s.runner_alive ? "true" : "false") +
-           ", \"cgroup\": " + (r.cgroup.path.empty() ? "null" : json_quote(r.cgroup.path)) +
-           ", \"log\": " + json_quote(log) +
-           ", \"result\": " + (r.result_json.empty() ? "null" : r.result_json) + "}";
 }
 
 // The exit status a waiter ends with: the task's own; lost has none to give.
@@ -86,13 +69,9 @@ TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t
         lock->on_wait_message = {};  // the runner has no terminal to talk to
     }
     TaskStartOptions start;
-    if (!t.ttl.empty()) {
-        try {
-            start.ttl_seconds = std::chrono::duration<double>(parse_duration(t.ttl)).count();
-        } catch (const UsageError& e) {
-            throw UsageError(std::string("--ttl: ") + e.what());
-        }
-    }
+    if (!t.ttl.empty())
+        start.ttl_seconds =
+            std::chrono::duration<double>(option_value("--ttl", t.ttl, parse_duration)).count();
     start.rerun_failed = t.rerun_failed;
     start.lock_conflict_status = run.conflict_exit_code;
     TaskStore store = open_store(run);
@@ -125,8 +104,7 @@ int wait_task(const TaskStore& store, const std::string& id,
             return;
         }
         message(global, "waiting for task " + id + " (pid " + std::to_string(s.record.runner_pid) +
-                            ", running " + format_duration(lock::unix_now() - s.record.started) +
-                            ")");
+                            ", running " + format_duration(unix_now() - s.record.started) + ")");
     });
     if (!done) {
         if (!store.status(id)) {
@@ -139,12 +117,9 @@ int wait_task(const TaskStore& store, const std::string& id,
     }
     // A task that failed before its command ran (a limit this world cannot enforce, a
     // command not found) has only its runner's words, in the log: say them here too.
-    if (done->state == TaskState::failed && done->record.result_json.empty()) {
-        std::istringstream log(sys::try_read_file(store.log_path(id)).value_or(""));
-        std::string line;
-        while (std::getline(log, line))
-            if (line.rfind("supervise: ", 0) == 0) std::fprintf(stderr, "%s\n", line.c_str());
-    }
+    if (done->state == TaskState::failed && done->record.result_json.empty())
+        for (const auto& line : store.runner_messages(id))
+            std::fprintf(stderr, "%s\n", line.c_str());
     return exit_for(*done, global);
 }
 
@@ -164,20 +139,15 @@ int task_command(const std::string& verb, const RunOptions& run, const TaskComma
     if (verb == "wait") {
         if (!known(store, t.id)) return 1;
         std::optional<std::chrono::milliseconds> timeout;
-        if (!t.wait_timeout.empty()) {
-            try {
-                timeout = parse_duration(t.wait_timeout);
-            } catch (const UsageError& e) {
-                throw UsageError(std::string("--timeout: ") + e.what());
-            }
-        }
+        if (!t.wait_timeout.empty())
+            timeout = option_value("--timeout", t.wait_timeout, parse_duration);
         return wait_task(store, t.id, timeout, t.wait_message, global);
     }
     if (verb == "status") {
         auto s = known(store, t.id);
         if (!s) return 1;
         if (t.json)
-            std::printf("%s\n", status_json(*s, store.log_path(t.id)).c_str());
+            std::printf("%s\n", to_json(*s, store.log_path(t.id)).c_str());
         else
             std::printf("%s\n", describe(*s).c_str());
         return 0;
@@ -188,11 +158,11 @@ int task_command(const std::string& verb, const RunOptions& run, const TaskComma
         return 0;
     }
     if (verb == "list") {
-        auto all = store.list();
+        auto all = store.list(warning_sink(global));
         if (t.json) {
             std::string out = "[";
             for (size_t i = 0; i < all.size(); ++i)
-                out += (i ? ", " : "") + status_json(all[i], store.log_path(all[i].record.id));
+                out += (i ? ", " : "") + to_json(all[i], store.log_path(all[i].record.id));
             std::printf("%s]\n", out.c_str());
         } else {
             for (const auto& s : all) std::printf("%s\n", describe(s).c_str());

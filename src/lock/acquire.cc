@@ -1,22 +1,21 @@
 // Waiting for a slot: FIFO tickets, event-driven wake-ups, grants.
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/inotify.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
 
-#include "lock/names.h"
-#include "lock/owner_record.h"
-#include "lock/pool.h"
+#include "names.h"
+#include "owner_record.h"
+#include "pool.h"
 #include "supervise/error.h"
 #include "supervise/parse.h"
-#include "sys/events.h"
-#include "sys/files.h"
+#include "supervise/record.h"
+#include "supervise/sys/events.h"
+#include "supervise/sys/files.h"
+#include "supervise/sys/process.h"
 
 namespace supervise {
 
@@ -29,7 +28,7 @@ std::string holder_text(const OwnerRecord& holder) {
         holder.command.size() > 40 ? holder.command.substr(0, 37) + "..." : holder.command;
     std::string who = holder.kind == OwnerRecord::Kind::run ? "run " : "process ";
     return who + std::to_string(holder.pid) + " '" + command + "' for " +
-           format_duration(std::max(0.0, lock::unix_now() - holder.started));
+           format_duration(std::max(0.0, unix_now() - holder.started));
 }
 
 }  // namespace
@@ -37,10 +36,8 @@ std::string holder_text(const OwnerRecord& holder) {
 class SlotGrant::Impl {
   public:
     lock::PoolPaths paths;
-    std::optional<lock::PoolLock> pool_lock;
-    sys::UniqueFd ticket_fd;
-    std::string ticket_path;
-    std::uint64_t ticket_seq = 0;
+    std::optional<sys::FileLock> pool_lock;
+    std::optional<lock::TakenTicket> ticket;  // while queued
     std::string command;
     int slot = 0;
     double wait_seconds = 0;
@@ -56,19 +53,21 @@ class SlotGrant::Impl {
         record.cgroup.boot_id = record.boot_id;
         record.supervisor_pid = ::getpid();
         record.command = command;
-        record.started = lock::unix_now();
+        record.started = unix_now();
         sys::write_file_atomic(paths.record(slot), lock::serialize(record), 0600, false);
         committed = true;
         finish();
     }
     // Leaves the queue and the critical section, and tells the waiter behind us.
     void finish() {
-        bool queued = !ticket_path.empty();
-        if (queued) ::unlink(ticket_path.c_str());
-        ticket_path.clear();
-        ticket_fd.reset();
+        std::optional<std::uint64_t> left;
+        if (ticket) {
+            ::unlink(ticket->ticket.path.c_str());
+            left = ticket->ticket.seq;
+            ticket.reset();
+        }
         pool_lock.reset();
-        if (queued) lock::ring_successor(paths, ticket_seq);
+        if (left) lock::ring_successor(paths, *left);
     }
     ~Impl() { finish(); }
 };
@@ -104,7 +103,7 @@ void SlotGrant::commit_run(const CgroupIdentity& identity, const std::vector<std
 }
 
 void SlotGrant::commit_process(pid_t owner) {
-    auto start = lock::process_start_time(owner);
+    auto start = sys::process_start_time(owner);
     if (!start) throw UsageError("no process " + std::to_string(owner) + " to hold the lock");
     OwnerRecord record;
     record.kind = OwnerRecord::Kind::process;
@@ -113,174 +112,200 @@ void SlotGrant::commit_process(pid_t owner) {
     impl_->write(record);
 }
 
-AcquireResult acquire_slot(const LockOptions& options) {
-    auto paths = lock::pool_paths(options.state_dir, options.name);
-    lock::ensure_pool(paths);
-    auto begin = Clock::now();
-    auto grant = std::make_unique<SlotGrant::Impl>();
-    grant->paths = paths;
-    grant->command = options.command;
+namespace {
 
-    // Take a ticket: the queue's order is the ticket counter's.
-    {
-        lock::PoolLock pool_lock(paths);
-        lock::write_slot_count(paths, options.slots);
-        auto seq =
-            sys::parse_u64(sys::try_read_file(paths.queue() + "/.seq").value_or("")).value_or(0) +
-            1;
-        sys::write_file_atomic(paths.queue() + "/.seq", std::to_string(seq) + "\n", 0600, false);
-        char leaf[64];
-        std::snprintf(leaf, sizeof leaf, "%012llu-%d", static_cast<unsigned long long>(seq),
-                      ::getpid());
-        grant->ticket_path = paths.queue() + "/" + leaf;
-        grant->ticket_seq = seq;
-        grant->ticket_fd.reset(::open(grant->ticket_path.c_str(),
-                                      O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-        if (!grant->ticket_fd) throw SystemError("create ticket", grant->ticket_path, errno);
-        if (::flock(grant->ticket_fd.get(), LOCK_EX | LOCK_NB) != 0)
-            throw SystemError("lock ticket", grant->ticket_path, errno);
-        std::string content =
-            "since=" + std::to_string(static_cast<long long>(lock::unix_now() * 1000)) +
-            "\ncommand=" + options.command + "\n";
-        (void)!::write(grant->ticket_fd.get(), content.data(), content.size());
+// One acquirer's stay in the queue: its ticket, its wake-ups, its messages.
+class QueueStay {
+  public:
+    explicit QueueStay(const LockOptions& options)
+        : options_(options),
+          paths_(lock::pool_paths(options.state_dir, options.name)),
+          grant_(std::make_unique<SlotGrant::Impl>()),
+          doorbell_({lock::kDoorbellSignal}) {
+        grant_->paths = paths_;
+        grant_->command = options.command;
+        if (options.wait && options.wait->count() > 0) deadline_.arm(*options.wait);
+        message_timer_.arm(std::chrono::seconds(1));
     }
 
-    // The doorbell: a waiter leaving the queue (or kill-all) rings the one behind it.
-    sys::SignalFd doorbell({lock::kDoorbellSignal});
-    sys::TimerFd deadline, message_timer;
-    if (options.wait && options.wait->count() > 0) deadline.arm(*options.wait);
-    message_timer.arm(std::chrono::seconds(1));
-    bool message_due = false;
-    std::string last_message_key;
-    auto waited = [&] { return std::chrono::duration<double>(Clock::now() - begin).count(); };
+    // The queue's order is the ticket counter's.
+    void take_ticket() {
+        lock::ensure_pool(paths_);
+        auto pool_lock = lock::lock_pool(paths_);
+        lock::write_slot_count(paths_, options_.slots);
+        grant_->ticket = lock::take_ticket(paths_, options_.command);
+    }
 
-    for (;;) {
-        lock::PoolLock pool_lock(paths);
-        auto state = lock::scan_pool(paths, lock::warn_to_stderr);
-        auto mine =
-            std::find_if(state.tickets.begin(), state.tickets.end(),
-                         [&](const lock::Ticket& t) { return t.path == grant->ticket_path; });
+    // One look at the pool under its lock: a result when the wait is over (granted,
+    // cancelled, or not free on a try-once); else the watches for what can change that.
+    std::optional<AcquireResult> look() {
+        auto pool_lock = lock::lock_pool(paths_);
+        auto state = lock::scan_pool(paths_, options_.on_warning);
+        const auto& path = grant_->ticket->ticket.path;
+        auto mine = std::find_if(state.tickets.begin(), state.tickets.end(),
+                                 [&](const lock::Ticket& t) { return t.path == path; });
         if (mine == state.tickets.end() || mine->cancelled) {
-            { auto released = std::move(pool_lock); }
-            grant->finish();
-            return {AcquireOutcome::cancelled, std::nullopt, waited()};
+            pool_lock.release();
+            return end(AcquireOutcome::cancelled);
         }
         auto ahead = static_cast<unsigned>(mine - state.tickets.begin());
-        unsigned held = static_cast<unsigned>(state.holders.size());
-        unsigned free = options.slots > held ? options.slots - held : 0;
-        if (ahead < free) {
-            int slot = 0;
-            while (state.holders.count(slot)) ++slot;
-            grant->slot = slot;
-            grant->wait_seconds = waited();
-            grant->cgroup_name =
-                lock::slot_cgroup_prefix(options.name, slot) + std::to_string(::getpid()) + "-" +
-                std::to_string(static_cast<long long>(lock::unix_now() * 1000) % 1000000);
-            grant->pool_lock.emplace(std::move(pool_lock));
-            if (options.on_wait_message && message_due) options.on_wait_message("");
-            double seconds = grant->wait_seconds;
-            return {AcquireOutcome::acquired, SlotGrant(std::move(grant)), seconds};
+        if (auto granted = try_grant(state, ahead, pool_lock)) return granted;
+        if (options_.wait && options_.wait->count() == 0) {
+            pool_lock.release();
+            return end(AcquireOutcome::timed_out);
         }
-        if (options.wait && options.wait->count() == 0) {
-            { auto released = std::move(pool_lock); }
-            grant->finish();
-            return {AcquireOutcome::timed_out, std::nullopt, 0};
-        }
+        arm_watches(state, ahead, mine == state.tickets.begin() ? nullptr : &*(mine - 1));
+        say_progress(state, ahead);
+        return std::nullopt;  // the critical section ends here, before any sleep
+    }
 
-        // What can change our standing, and nothing else (no thundering herd): the first
-        // `slots` waiters watch the holders and the pool's records (inotify); the others
-        // watch only the waiter just ahead (its pidfd: it died) and the doorbell (it left
-        // the queue). So a queue of hundreds needs no inotify instance per waiter.
-        sys::Epoll epoll;
-        std::vector<sys::UniqueFd> pidfds;
-        bool changed = false;
-        bool head = ahead < options.slots;
-        if (head) {
-            if (!grant->inotify) grant->inotify.emplace();
-            sys::Inotify& inotify = *grant->inotify;
-            inotify.unwatch_all();
-            // Records appear by rename and go by unlink. Not IN_CLOSE_WRITE: every open of
-            // the pool's lock file (ours included) would wake us.
-            inotify.watch(paths.dir, IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
-            for (const auto& [slot, holder] : state.holders) {
-                if (holder.kind == OwnerRecord::Kind::run) {
-                    try {
-                        inotify.watch(holder.cgroup.path + "/cgroup.events", IN_MODIFY);
-                    } catch (const SystemError&) {
-                        changed = true;  // gone already
-                    }
-                } else {
-                    sys::UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, holder.pid, 0)));
-                    if (!fd)
-                        changed = true;
-                    else
-                        pidfds.push_back(std::move(fd));
-                }
-                // Re-check after arming: an exit between the scan and the watch is not lost.
-                if (!lock::owner_is_alive(holder)) changed = true;
-            }
-            epoll.add(inotify.fd(), 0);
-        } else {
-            const auto& before = *(mine - 1);
-            sys::UniqueFd fd(static_cast<int>(::syscall(SYS_pidfd_open, before.pid, 0)));
-            if (!fd || !lock::ticket_is_live(before.path))
-                changed = true;
-            else
-                pidfds.push_back(std::move(fd));
-        }
-
-        if (message_due && options.on_wait_message) {
-            std::string key = std::to_string(ahead);
-            std::string text;
-            if (!options.wait_message.empty()) {
-                text = options.wait_message;
-                key = "custom";
-            } else {
-                text = "waiting for lock " + options.name + " (" + std::to_string(ahead) + " ahead";
-                if (!state.holders.empty()) {
-                    const auto& first = state.holders.begin()->second;
-                    key += "/" + std::to_string(first.pid) + "/" +
-                           std::to_string(state.holders.size());
-                    text += "; held by " + holder_text(first);
-                    if (state.holders.size() > 1)
-                        text += " and " + std::to_string(state.holders.size() - 1) + " more";
-                }
-                text += ")";
-            }
-            if (key != last_message_key) options.on_wait_message(text);
-            last_message_key = key;
-        }
-        // Leave the critical section before sleeping.
-        { auto released = std::move(pool_lock); }
-        if (changed) continue;
-
+    // Sleeps until something in the watches fires; a result when the deadline passed.
+    std::optional<AcquireResult> wait() {
+        if (changed_) return std::nullopt;
         enum : std::uint64_t { kChange, kDeadline, kMessage, kDoorbell };
-        for (const auto& fd : pidfds) epoll.add(fd.get(), kChange);
-        epoll.add(doorbell.fd(), kDoorbell);
-        if (options.wait) epoll.add(deadline.fd(), kDeadline);
-        if (!message_due) epoll.add(message_timer.fd(), kMessage);
-        bool woken = false;
-        while (!woken) {
+        sys::Epoll epoll;
+        if (head_) epoll.add(grant_->inotify->fd(), kChange);
+        for (const auto& pidfd : pidfds_) epoll.add(pidfd.fd(), kChange);
+        epoll.add(doorbell_.fd(), kDoorbell);
+        if (options_.wait) epoll.add(deadline_.fd(), kDeadline);
+        if (!message_due_) epoll.add(message_timer_.fd(), kMessage);
+        for (bool woken = false; !woken;) {
             for (auto tag : epoll.wait(-1)) {
-                if (tag == kDeadline && deadline.consume()) {
-                    grant->finish();
-                    if (options.on_wait_message && message_due) options.on_wait_message("");
-                    return {AcquireOutcome::timed_out, std::nullopt, waited()};
-                }
-                if (tag == kMessage && message_timer.consume()) {
-                    message_due = true;
-                    woken = true;
-                }
+                if (tag == kDeadline && deadline_.consume()) return end(AcquireOutcome::timed_out);
+                if (tag == kMessage && message_timer_.consume()) message_due_ = woken = true;
                 if (tag == kDoorbell) {
                     signalfd_siginfo info;
-                    while (doorbell.read(info)) {
+                    while (doorbell_.read(info)) {
                     }
                     woken = true;
                 }
                 if (tag == kChange) woken = true;
             }
-            if (head && grant->inotify) grant->inotify->drain();
+            if (head_) grant_->inotify->drain();
         }
+        return std::nullopt;
+    }
+
+  private:
+    double waited() const { return std::chrono::duration<double>(Clock::now() - begin_).count(); }
+
+    AcquireResult end(AcquireOutcome outcome) {
+        grant_->finish();
+        clear_message();
+        return {outcome, std::nullopt,
+                outcome == AcquireOutcome::timed_out && options_.wait && options_.wait->count() == 0
+                    ? 0
+                    : waited()};
+    }
+
+    void clear_message() {
+        if (options_.on_wait_message && message_due_) options_.on_wait_message("");
+    }
+
+    // Free slots go to the oldest live tickets: ours when fewer are ahead than are free.
+    std::optional<AcquireResult> try_grant(const lock::PoolState& state, unsigned ahead,
+                                           sys::FileLock& pool_lock) {
+        auto held = static_cast<unsigned>(state.holders.size());
+        unsigned free = options_.slots > held ? options_.slots - held : 0;
+        if (ahead >= free) return std::nullopt;
+        int slot = 0;
+        while (state.holders.count(slot)) ++slot;
+        grant_->slot = slot;
+        grant_->wait_seconds = waited();
+        grant_->cgroup_name = lock::slot_cgroup_prefix(options_.name, slot) +
+                              std::to_string(::getpid()) + "-" +
+                              std::to_string(static_cast<long long>(unix_now() * 1000) % 1000000);
+        grant_->pool_lock.emplace(std::move(pool_lock));
+        clear_message();
+        double seconds = grant_->wait_seconds;
+        return AcquireResult{AcquireOutcome::acquired, SlotGrant(std::move(grant_)), seconds};
+    }
+
+    // What can change our standing, and nothing else (no thundering herd): the first
+    // `slots` waiters watch the holders and the pool's records (inotify); the others watch
+    // only the waiter just ahead (its pidfd: it died) and the doorbell (it left the queue).
+    // So a queue of hundreds needs no inotify instance per waiter.
+    void arm_watches(const lock::PoolState& state, unsigned ahead, const lock::Ticket* before) {
+        pidfds_.clear();
+        changed_ = false;
+        head_ = ahead < options_.slots;
+        if (!head_) {
+            auto pidfd = sys::Pidfd::open(before->pid);
+            if (!pidfd || !lock::ticket_is_live(before->path))
+                changed_ = true;
+            else
+                pidfds_.push_back(std::move(pidfd));
+            return;
+        }
+        if (!grant_->inotify) grant_->inotify.emplace();
+        sys::Inotify& inotify = *grant_->inotify;
+        inotify.unwatch_all();
+        // Records appear by rename and go by unlink. Not IN_CLOSE_WRITE: every open of the
+        // pool's lock file (ours included) would wake us.
+        inotify.watch(paths_.dir, IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
+        for (const auto& [slot, holder] : state.holders) {
+            if (holder.kind == OwnerRecord::Kind::run) {
+                try {
+                    inotify.watch(holder.cgroup.path + "/cgroup.events", IN_MODIFY);
+                } catch (const SystemError&) {
+                    changed_ = true;  // gone already
+                }
+            } else if (auto pidfd = sys::Pidfd::open(holder.pid)) {
+                pidfds_.push_back(std::move(pidfd));
+            } else {
+                changed_ = true;
+            }
+            // Re-check after arming: an exit between the scan and the watch is not lost.
+            if (!lock::owner_is_alive(holder)) changed_ = true;
+        }
+    }
+
+    // After 1 s of waiting, then whenever the position or the first holder changes.
+    void say_progress(const lock::PoolState& state, unsigned ahead) {
+        if (!message_due_ || !options_.on_wait_message) return;
+        std::string key = std::to_string(ahead);
+        std::string text;
+        if (!options_.wait_message.empty()) {
+            text = options_.wait_message;
+            key = "custom";
+        } else {
+            text = "waiting for lock " + options_.name + " (" + std::to_string(ahead) + " ahead";
+            if (!state.holders.empty()) {
+                const auto& first = state.holders.begin()->second;
+                key += "/" + std::to_string(first.pid) + "/" + std::to_string(state.holders.size());
+                text += "; held by " + holder_text(first);
+                if (state.holders.size() > 1)
+                    text += " and " + std::to_string(state.holders.size() - 1) + " more";
+            }
+            text += ")";
+        }
+        if (key != last_message_key_) options_.on_wait_message(text);
+        last_message_key_ = key;
+    }
+
+    const LockOptions& options_;
+    lock::PoolPaths paths_;
+    std::unique_ptr<SlotGrant::Impl> grant_;
+    Clock::time_point begin_ = Clock::now();
+    // The doorbell: a waiter leaving the queue (or kill-all) rings the one behind it.
+    sys::SignalFd doorbell_;
+    sys::TimerFd deadline_, message_timer_;
+    bool message_due_ = false;
+    std::string last_message_key_;
+    // armed by look(), slept on by wait()
+    std::vector<sys::Pidfd> pidfds_;
+    bool head_ = false;
+    bool changed_ = false;
+};
+
+}  // namespace
+
+AcquireResult acquire_slot(const LockOptions& options) {
+    QueueStay stay(options);
+    stay.take_ticket();
+    for (;;) {
+        if (auto result = stay.look()) return std::move(*result);
+        if (auto result = stay.wait()) return std::move(*result);
     }
 }
 

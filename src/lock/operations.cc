@@ -1,18 +1,18 @@
 // Everything done to pools besides acquiring: release, check, list, kill, kill-all.
 
-#include <dirent.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 
-#include "cgroup/cgroup_view.h"
-#include "lock/owner_record.h"
-#include "lock/pool.h"
+#include "owner_record.h"
+#include "pool.h"
 #include "spdlog/spdlog.h"
+#include "supervise/cgroup.h"
 #include "supervise/error.h"
-#include "sys/fd.h"
-#include "sys/files.h"
+#include "supervise/json.h"
+#include "supervise/sys/files.h"
+#include "supervise/sys/process.h"
 
 namespace supervise {
 
@@ -21,23 +21,17 @@ namespace {
 std::vector<std::string> pool_names(const std::string& state_dir) {
     std::vector<std::string> names;
     std::string locks = state_dir + "/locks";
-    DIR* dir = ::opendir(locks.c_str());
-    if (!dir) return names;
-    while (dirent* entry = ::readdir(dir)) {
-        if (entry->d_name[0] == '.') continue;
-        if (auto name = sys::try_read_file(locks + "/" + entry->d_name + "/name"))
+    for (const auto& entry : sys::list_directory(locks))
+        if (auto name = sys::try_read_file(locks + "/" + entry.name + "/name"))
             names.push_back(*name);
-    }
-    ::closedir(dir);
     std::sort(names.begin(), names.end());
     return names;
 }
 
 // Signals a foreground owner only if it is still the very process that took the lock.
 bool signal_process_owner(const OwnerRecord& owner, int sig) {
-    sys::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, owner.pid, 0)));
-    if (!pidfd || !lock::owner_is_alive(owner)) return false;
-    return ::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) == 0;
+    auto pidfd = sys::Pidfd::open(owner.pid);
+    return pidfd && lock::owner_is_alive(owner) && pidfd.send_signal(sig);
 }
 
 }  // namespace
@@ -46,7 +40,7 @@ void release_run_slot(const std::string& state_dir, const std::string& name, int
                       std::uint64_t cgroup_id) {
     auto paths = lock::pool_paths(state_dir, name);
     if (!lock::pool_exists(paths)) return;
-    lock::PoolLock pool_lock(paths);
+    auto pool_lock = lock::lock_pool(paths);
     auto text = sys::try_read_file(paths.record(slot));
     if (!text) return;
     auto record = lock::parse_owner_record(*text);
@@ -54,12 +48,13 @@ void release_run_slot(const std::string& state_dir, const std::string& name, int
         ::unlink(paths.record(slot).c_str());
 }
 
-bool release_process_slot(const std::string& state_dir, const std::string& name, pid_t owner) {
+bool release_process_slot(const std::string& state_dir, const std::string& name, pid_t owner,
+                          const WarningSink& warn) {
     auto paths = lock::pool_paths(state_dir, name);
     if (!lock::pool_exists(paths)) return false;
-    lock::PoolLock pool_lock(paths);
-    auto state = lock::scan_pool(paths, lock::warn_to_stderr);
-    auto start = lock::process_start_time(owner);
+    auto pool_lock = lock::lock_pool(paths);
+    auto state = lock::scan_pool(paths, warn);
+    auto start = sys::process_start_time(owner);
     for (const auto& [slot, holder] : state.holders) {
         if (holder.kind == OwnerRecord::Kind::process && holder.pid == owner && start &&
             holder.start_time == *start) {
@@ -70,24 +65,26 @@ bool release_process_slot(const std::string& state_dir, const std::string& name,
     return false;
 }
 
-unsigned free_slots(const std::string& state_dir, const std::string& name, unsigned slots) {
+unsigned free_slots(const std::string& state_dir, const std::string& name, unsigned slots,
+                    const WarningSink& warn) {
     auto paths = lock::pool_paths(state_dir, name);
     if (!lock::pool_exists(paths)) return slots ? slots : 1;
-    lock::PoolLock pool_lock(paths);
-    auto state = lock::scan_pool(paths, lock::warn_to_stderr);
+    auto pool_lock = lock::lock_pool(paths);
+    auto state = lock::scan_pool(paths, warn);
     if (slots == 0) slots = state.slots;
     unsigned held = static_cast<unsigned>(state.holders.size());
     return slots > held ? slots - held : 0;
 }
 
 std::vector<PoolStatus> list_pools(const std::string& state_dir,
-                                   const std::optional<std::string>& name) {
+                                   const std::optional<std::string>& name,
+                                   const WarningSink& warn) {
     std::vector<PoolStatus> pools;
     for (const auto& each : name ? std::vector<std::string>{*name} : pool_names(state_dir)) {
         auto paths = lock::pool_paths(state_dir, each);
         if (!lock::pool_exists(paths)) continue;
-        lock::PoolLock pool_lock(paths);
-        auto state = lock::scan_pool(paths, lock::warn_to_stderr);
+        auto pool_lock = lock::lock_pool(paths);
+        auto state = lock::scan_pool(paths, warn);
         PoolStatus status;
         status.name = each;
         status.slots = state.slots;
@@ -99,13 +96,14 @@ std::vector<PoolStatus> list_pools(const std::string& state_dir,
     return pools;
 }
 
-std::optional<unsigned> kill_pool(const std::string& state_dir, const std::string& name, int sig) {
+std::optional<unsigned> kill_pool(const std::string& state_dir, const std::string& name, int sig,
+                                  const WarningSink& warn) {
     auto paths = lock::pool_paths(state_dir, name);
     if (!lock::pool_exists(paths)) return std::nullopt;
     std::vector<OwnerRecord> holders;
     {
-        lock::PoolLock pool_lock(paths);
-        auto state = lock::scan_pool(paths, lock::warn_to_stderr);
+        auto pool_lock = lock::lock_pool(paths);
+        auto state = lock::scan_pool(paths, warn);
         for (const auto& [slot, holder] : state.holders) holders.push_back(holder);
     }
     unsigned signalled = 0;
@@ -114,24 +112,23 @@ std::optional<unsigned> kill_pool(const std::string& state_dir, const std::strin
             signalled += signal_process_owner(holder, sig) ? 1 : 0;
             continue;
         }
-        cgroup::CgroupView view;
-        view.unified = holder.cgroup.path;
         if (lock::owner_is_alive(holder)) {
-            view.signal_all(sig);
+            CgroupView(holder.cgroup.path).signal_all(sig);
             ++signalled;
         }
     }
     return signalled;
 }
 
-KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver) {
+KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver,
+                       const WarningSink& warn) {
     KillAllReport report;
     std::vector<std::string> cgroups = list_run_cgroups(driver);
     // Waiters first, so none of them takes a slot the kill frees.
     for (const auto& name : pool_names(state_dir)) {
         auto paths = lock::pool_paths(state_dir, name);
-        lock::PoolLock pool_lock(paths);
-        auto state = lock::scan_pool(paths, lock::warn_to_stderr);
+        auto pool_lock = lock::lock_pool(paths);
+        auto state = lock::scan_pool(paths, warn);
         for (const auto& ticket : state.tickets) {
             if (sys::try_append_file(ticket.path, "cancelled=1\n") == 0) {
                 lock::ring(ticket);
@@ -150,14 +147,10 @@ KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver
     }
     for (const auto& path : cgroups) {
         spdlog::debug("kill-all: killing {}", path);
-        cgroup::CgroupView view;
-        view.unified = path;
-        view.signal_all(SIGKILL);
+        CgroupView(path).signal_all(SIGKILL);
     }
     for (const auto& path : cgroups) {
-        cgroup::CgroupView view;
-        view.unified = path;
-        if (!view.wait_until_empty(std::chrono::seconds(10))) {
+        if (!CgroupView(path).wait_until_empty(std::chrono::seconds(10))) {
             report.failures.push_back(path + " still has processes after SIGKILL");
             continue;
         }
@@ -167,10 +160,40 @@ KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver
     // Reap the records of the killed runs (their cgroups are empty now).
     for (const auto& name : pool_names(state_dir)) {
         auto paths = lock::pool_paths(state_dir, name);
-        lock::PoolLock pool_lock(paths);
-        lock::scan_pool(paths, lock::warn_to_stderr);
+        auto pool_lock = lock::lock_pool(paths);
+        lock::scan_pool(paths, warn);
     }
     return report;
+}
+
+std::string to_json(const std::vector<PoolStatus>& pools, double now) {
+    auto seconds_since = [now](double then) { return static_cast<long long>(now - then); };
+    auto all = Json::array();
+    for (const auto& pool : pools) {
+        auto holders = Json::array();
+        for (const auto& h : pool.holders) {
+            bool run = h.kind == OwnerRecord::Kind::run;
+            holders.push_back({{"slot", h.slot},
+                               {"kind", run ? "run" : "process"},
+                               {"pid", h.pid},
+                               {"command", h.command},
+                               {"held_seconds", seconds_since(h.started)},
+                               {"cgroup", run ? Json(h.cgroup.path) : nullptr}});
+        }
+        auto waiters = Json::array();
+        for (size_t position = 0; position < pool.waiters.size(); ++position) {
+            const auto& w = pool.waiters[position];
+            waiters.push_back({{"position", position},
+                               {"pid", w.pid},
+                               {"command", w.command},
+                               {"waiting_seconds", seconds_since(w.since)}});
+        }
+        all.push_back({{"name", pool.name},
+                       {"slots", pool.slots},
+                       {"holders", holders},
+                       {"waiters", waiters}});
+    }
+    return to_text(all);
 }
 
 }  // namespace supervise

@@ -1,24 +1,22 @@
-#include "lock/pool.h"
+#include "pool.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <set>
 #include <sstream>
 
-#include "cgroup/cgroup_view.h"
-#include "cgroup/layout.h"
-#include "lock/names.h"
-#include "lock/owner_record.h"
+#include "fmt/format.h"
+#include "names.h"
+#include "owner_record.h"
+#include "supervise/cgroup.h"
 #include "supervise/error.h"
-#include "sys/files.h"
+#include "supervise/parse.h"
+#include "supervise/record.h"
+#include "supervise/sys/files.h"
+#include "supervise/sys/process.h"
 
 namespace supervise::lock {
 
@@ -26,11 +24,7 @@ namespace {
 
 std::vector<std::string> list_dir(const std::string& path) {
     std::vector<std::string> names;
-    DIR* dir = ::opendir(path.c_str());
-    if (!dir) return names;
-    while (dirent* entry = ::readdir(dir))
-        if (entry->d_name[0] != '.') names.emplace_back(entry->d_name);
-    ::closedir(dir);
+    for (auto& entry : sys::list_directory(path)) names.push_back(std::move(entry.name));
     return names;
 }
 
@@ -55,15 +49,14 @@ std::optional<OwnerRecord> recover_from_tree(const PoolPaths& paths, int slot) {
             // systemd scopes are named supervise-<name>.scope
             std::string bare = leaf.rfind("supervise-", 0) == 0 ? leaf.substr(10) : leaf;
             if (bare.rfind(prefix, 0) != 0) continue;
-            cgroup::CgroupView view;
-            view.unified = parent.dir + "/" + leaf;
+            CgroupView view(parent.dir + "/" + leaf);
             if (!view.populated()) continue;
             OwnerRecord record;
             record.kind = OwnerRecord::Kind::run;
             record.slot = slot;
             record.cgroup.path = view.unified;
             try {
-                record.cgroup.id = cgroup::cgroup_id(view.unified);
+                record.cgroup.id = cgroup_id(view.unified);
                 record.cgroup.driver = parse_driver_kind(parent.driver);
             } catch (const std::exception&) {
                 continue;
@@ -93,24 +86,17 @@ void remove_dead_dirs(const OwnerRecord& record) {
         // The scope is empty and systemd is about to remove it: its twins go only after
         // that (removing them first confuses systemd's own clean-up). Bounded; a later
         // reaper sweeps what is still there then.
-        if (!cgroup::wait_until_removed(record.cgroup.path, std::chrono::milliseconds(500))) return;
-        for (const auto& twin : cgroup::Layout::current().v1_twins(record.cgroup.path))
-            cgroup::remove_cgroup_dir(twin);
+        if (!wait_until_removed(record.cgroup.path, std::chrono::milliseconds(500))) return;
+        for (const auto& twin : v1_twins(record.cgroup.path)) remove_cgroup_dir(twin);
         return;
     }
-    for (auto it = record.dirs.rbegin(); it != record.dirs.rend(); ++it) ::rmdir(it->c_str());
-    // and the "supervise" parents, when no other run uses them
-    for (const auto& dir : record.dirs) ::rmdir(dir.substr(0, dir.rfind('/')).c_str());
+    remove_run_directories(record.dirs);
 }
 
 }  // namespace
 
-void warn_to_stderr(const std::string& text) {
-    std::fprintf(stderr, "supervise: warning: %s\n", text.c_str());
-}
-
 PoolPaths pool_paths(const std::string& state_dir, const std::string& name) {
-    return {name, state_dir + "/locks/" + encode_pool_name(name)};
+    return {name, state_dir + "/locks/" + encode_file_name(name)};
 }
 
 bool pool_exists(const PoolPaths& paths) {
@@ -131,17 +117,6 @@ void ensure_pool(const PoolPaths& paths) {
     }
 }
 
-PoolLock::PoolLock(const PoolPaths& paths) {
-    std::string path = paths.file("lock");
-    fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd_) throw SystemError("open lock file", path, errno);
-    int rc;
-    do {
-        rc = ::flock(fd_.get(), LOCK_EX);
-    } while (rc != 0 && errno == EINTR);
-    if (rc != 0) throw SystemError("lock", path, errno);
-}
-
 unsigned read_slot_count(const PoolPaths& paths) {
     auto count = sys::parse_u64(sys::try_read_file(paths.file("slots")).value_or(""));
     return count && *count > 0 && *count < 1000000 ? static_cast<unsigned>(*count) : 1;
@@ -160,33 +135,43 @@ void remember_parent(const PoolPaths& paths, const std::string& driver, const st
     sys::write_file_atomic(paths.file("parents"), text + driver + " " + dir + "\n", 0600, false);
 }
 
-bool ticket_is_live(const std::string& path) {
-    sys::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd) return false;
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) == 0) return false;  // nobody holds it: dead
-    return errno == EWOULDBLOCK;
+TakenTicket take_ticket(const PoolPaths& paths, const std::string& command) {
+    std::string counter = paths.queue() + "/.seq";
+    auto seq = sys::parse_u64(sys::try_read_file(counter).value_or("")).value_or(0) + 1;
+    sys::write_file_atomic(counter, std::to_string(seq) + "\n", 0600, false);
+    Ticket ticket;
+    ticket.seq = seq;
+    ticket.pid = ::getpid();
+    ticket.path = paths.queue() + "/" + fmt::format("{:012}-{}", seq, ticket.pid);
+    ticket.since = unix_now();
+    ticket.command = command;
+    auto lock = sys::FileLock::create_exclusive(ticket.path);
+    std::string text = RecordWriter()
+                           .field("since", static_cast<long long>(ticket.since * 1000))
+                           .field("command", command)
+                           .finish();
+    (void)!::write(lock.fd(), text.data(), text.size());
+    return {std::move(ticket), std::move(lock)};
 }
 
-std::optional<Ticket> parse_ticket(const std::string& path, const std::string& leaf) {
+std::optional<Ticket> read_ticket(const PoolPaths& paths, const std::string& leaf) {
     Ticket ticket;
-    ticket.path = path;
+    ticket.path = paths.queue() + "/" + leaf;
     auto dash = leaf.find('-');
     if (dash == std::string::npos) return std::nullopt;
-    auto seq = sys::parse_u64(leaf.substr(0, dash));
-    auto pid = sys::parse_u64(leaf.substr(dash + 1));
+    auto seq = parse_whole_number(leaf.substr(0, dash));
+    auto pid = parse_whole_number(leaf.substr(dash + 1));
     if (!seq || !pid) return std::nullopt;
     ticket.seq = *seq;
     ticket.pid = static_cast<pid_t>(*pid);
-    std::istringstream in(sys::try_read_file(path).value_or(""));
-    std::string line;
-    while (std::getline(in, line)) {
-        auto equals = line.find('=');
-        if (equals == std::string::npos) continue;
-        std::string key = line.substr(0, equals), value = line.substr(equals + 1);
+    // A ticket's name and lock are what count; its text is for `list` and wait messages
+    // ("cancelled=1" is appended by kill-all).
+    auto fields = record_fields(sys::try_read_file(ticket.path).value_or(""));
+    for (const auto& [key, value] : fields.value_or(RecordFields{})) {
         if (key == "since")
-            ticket.since = static_cast<double>(sys::parse_u64(value).value_or(0)) / 1000;
+            ticket.since = static_cast<double>(parse_whole_number(value).value_or(0)) / 1000;
         else if (key == "command")
-            ticket.command = value;
+            ticket.command = unescape_value(value);
         else if (key == "cancelled")
             ticket.cancelled = true;
     }
@@ -194,15 +179,15 @@ std::optional<Ticket> parse_ticket(const std::string& path, const std::string& l
 }
 
 void ring(const Ticket& ticket) {
-    sys::UniqueFd pidfd(static_cast<int>(::syscall(SYS_pidfd_open, ticket.pid, 0)));
-    if (!pidfd || !ticket_is_live(ticket.path)) return;  // gone, or its pid is someone else's
-    ::syscall(SYS_pidfd_send_signal, pidfd.get(), kDoorbellSignal, nullptr, 0);
+    auto pidfd = sys::Pidfd::open(ticket.pid);
+    // gone, or its pid is someone else's now
+    if (pidfd && ticket_is_live(ticket.path)) pidfd.send_signal(kDoorbellSignal);
 }
 
 void ring_successor(const PoolPaths& paths, std::uint64_t seq) {
     std::optional<Ticket> next;
     for (const auto& leaf : list_dir(paths.queue())) {
-        auto ticket = parse_ticket(paths.queue() + "/" + leaf, leaf);
+        auto ticket = read_ticket(paths, leaf);
         if (ticket && ticket->seq > seq && (!next || ticket->seq < next->seq) &&
             ticket_is_live(ticket->path))
             next = ticket;
@@ -210,15 +195,18 @@ void ring_successor(const PoolPaths& paths, std::uint64_t seq) {
     if (next) ring(*next);
 }
 
-PoolState scan_pool(const PoolPaths& paths, const std::function<void(const std::string&)>& warn) {
+PoolState scan_pool(const PoolPaths& paths, const WarningSink& warn) {
+    auto say = [&](const std::string& text) {
+        if (warn) warn(text);
+    };
     PoolState state;
     state.slots = read_slot_count(paths);
     std::set<std::string> live_dirs;
 
     for (const auto& leaf : list_dir(paths.dir)) {
         if (leaf.rfind("slot-", 0) != 0 || leaf.find(".tmp") != std::string::npos) continue;
-        auto slot_number = sys::parse_u64(leaf.substr(5));
-        if (!slot_number || leaf.find_first_not_of("0123456789", 5) != std::string::npos) continue;
+        auto slot_number = parse_whole_number(leaf.substr(5));
+        if (!slot_number) continue;
         int slot = static_cast<int>(*slot_number);
         std::string path = paths.record(slot);
         auto text = sys::try_read_file(path);
@@ -227,13 +215,13 @@ PoolState scan_pool(const PoolPaths& paths, const std::function<void(const std::
         if (!record || record->slot != slot) {
             auto recovered = recover_from_tree(paths, slot);
             if (recovered) {
-                warn("owner record " + path + " is corrupt; repaired from the cgroup tree (" +
-                     recovered->cgroup.path + " holds slot " + std::to_string(slot) + ")");
+                say("owner record " + path + " is corrupt; repaired from the cgroup tree (" +
+                    recovered->cgroup.path + " holds slot " + std::to_string(slot) + ")");
                 sys::write_file_atomic(path, serialize(*recovered), 0600, false);
                 record = recovered;
             } else {
-                warn("owner record " + path + " is corrupt and no run holds slot " +
-                     std::to_string(slot) + "; removed it");
+                say("owner record " + path + " is corrupt and no run holds slot " +
+                    std::to_string(slot) + "; removed it");
                 ::unlink(path.c_str());
                 continue;
             }
@@ -252,12 +240,11 @@ PoolState scan_pool(const PoolPaths& paths, const std::function<void(const std::
     // processes, so a run being set up elsewhere is safe -- and runs of this pool are only
     // set up under this lock. systemd removes its empty scopes itself, except the v1 memory
     // twin a user manager on a hybrid host leaves behind: those are swept here too.
-    std::string prefix = "lock-" + pool_hash(paths.name) + "-";
-    const auto& layout = cgroup::Layout::current();
+    std::string prefix = pool_cgroup_prefix(paths.name);
     for (const auto& parent : read_parents(paths)) {
         bool scopes = parent.driver == "systemd";
         std::vector<std::string> dirs{parent.dir};
-        if (scopes) dirs = layout.v1_twins(parent.dir);
+        if (scopes) dirs = v1_twins(parent.dir);
         std::string leaf_prefix = scopes ? "supervise-" + prefix : prefix;
         for (const auto& dir : dirs) {
             for (const auto& leaf : list_dir(dir)) {
@@ -267,17 +254,16 @@ PoolState scan_pool(const PoolPaths& paths, const std::function<void(const std::
                     live_dirs.count(parent.dir + "/" + leaf) ||
                     (scopes && sys::path_exists(parent.dir + "/" + leaf)))
                     continue;
-                cgroup::remove_cgroup_dir(path);
+                remove_cgroup_dir(path);
             }
             if (!scopes) ::rmdir(dir.c_str());  // fails while any run uses it
         }
     }
 
     for (const auto& leaf : list_dir(paths.queue())) {
-        std::string path = paths.queue() + "/" + leaf;
-        auto ticket = parse_ticket(path, leaf);
-        if (!ticket || !ticket_is_live(path)) {
-            ::unlink(path.c_str());
+        auto ticket = read_ticket(paths, leaf);
+        if (!ticket || !ticket_is_live(ticket->path)) {
+            ::unlink((paths.queue() + "/" + leaf).c_str());
             continue;
         }
         state.tickets.push_back(*ticket);

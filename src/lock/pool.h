@@ -12,13 +12,13 @@
 
 #include <signal.h>
 
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "supervise/error.h"
 #include "supervise/lock.h"
-#include "sys/fd.h"
+#include "supervise/sys/files.h"
 
 namespace supervise::lock {
 
@@ -35,15 +35,9 @@ void ensure_pool(const PoolPaths& paths);
 bool pool_exists(const PoolPaths& paths);
 
 // The pool's critical section: an exclusive flock on <pool>/lock.
-class PoolLock {
-  public:
-    explicit PoolLock(const PoolPaths& paths);
-    PoolLock(PoolLock&&) noexcept = default;
-    PoolLock& operator=(PoolLock&&) noexcept = default;
-
-  private:
-    sys::UniqueFd fd_;
-};
+inline sys::FileLock lock_pool(const PoolPaths& paths) {
+    return sys::FileLock::wait(paths.file("lock"));
+}
 
 struct Ticket {
     std::uint64_t seq = 0;
@@ -62,17 +56,26 @@ struct PoolState {
 
 // Reads the pool under its lock, reaping what is dead on the way: records whose owner is
 // gone (and the empty cgroups they name), dead tickets, leftover empty cgroups of the pool.
-// Corrupt records are repaired from the cgroup tree. warn() gets one line per repair.
-PoolState scan_pool(const PoolPaths& paths, const std::function<void(const std::string&)>& warn);
+// Corrupt records are repaired from the cgroup tree. warn gets one line per repair.
+PoolState scan_pool(const PoolPaths& paths, const WarningSink& warn);
 
 unsigned read_slot_count(const PoolPaths& paths);
 void write_slot_count(const PoolPaths& paths, unsigned slots);
 // Remembers a directory run cgroups of this pool are created in ("<driver> <path>").
 void remember_parent(const PoolPaths& paths, const std::string& driver, const std::string& dir);
 
+// Takes the next ticket (under the pool's lock): its file, created and flock'ed by us.
+struct TakenTicket {
+    Ticket ticket;
+    sys::FileLock lock;
+};
+TakenTicket take_ticket(const PoolPaths& paths, const std::string& command);
 // Whether a ticket's waiter is alive: it holds an flock on the ticket file.
-bool ticket_is_live(const std::string& path);
-std::optional<Ticket> parse_ticket(const std::string& path, const std::string& leaf);
+inline bool ticket_is_live(const std::string& path) {
+    return sys::FileLock::held_elsewhere(path);
+}
+// The ticket in queue/<leaf>; nothing for a name that is not one.
+std::optional<Ticket> read_ticket(const PoolPaths& paths, const std::string& leaf);
 
 // Rung at a waiter when the one ahead of it leaves the queue, or by kill-all. SIGURG: its
 // default action is to do nothing, so a stray ring harms no one.
@@ -82,8 +85,5 @@ inline constexpr int kDoorbellSignal = SIGURG;
 void ring_successor(const PoolPaths& paths, std::uint64_t seq);
 // Rings one waiter.
 void ring(const Ticket& ticket);
-
-// Default warning sink: "supervise: warning: ..." on stderr.
-void warn_to_stderr(const std::string& text);
 
 }  // namespace supervise::lock

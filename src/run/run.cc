@@ -14,13 +14,13 @@
 #include <csignal>
 #include <cstring>
 
-#include "run/command.h"
+#include "command.h"
 #include "spdlog/spdlog.h"
 #include "supervise/error.h"
 #include "supervise/parse.h"
-#include "sys/events.h"
-#include "sys/fd.h"
-#include "sys/process.h"
+#include "supervise/sys/events.h"
+#include "supervise/sys/fd.h"
+#include "supervise/sys/process.h"
 
 namespace supervise {
 

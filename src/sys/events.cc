@@ -1,4 +1,4 @@
-#include "sys/events.h"
+#include "supervise/sys/events.h"
 
 #include <sys/inotify.h>
 #include <sys/signalfd.h>

@@ -1,14 +1,16 @@
-#include "sys/files.h"
+#include "supervise/sys/files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 
 #include "supervise/error.h"
-#include "sys/fd.h"
 
 namespace supervise::sys {
 
@@ -116,17 +118,71 @@ std::optional<std::uint64_t> keyed_value(std::string_view text, std::string_view
     return std::nullopt;
 }
 
-void make_private_dir(const std::string& path) {
+void make_private_dir(const std::string& path, const std::string& what) {
+    std::string named = what + " " + path;
     if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
-        throw SystemError("create directory", path, errno);
+        throw SystemError("create " + what, path, errno);
     struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) throw SystemError("inspect", path, errno);
-    if (S_ISLNK(st.st_mode)) throw UsageError(path + " is a symlink; refusing to follow it");
-    if (!S_ISDIR(st.st_mode)) throw UsageError(path + " is not a directory");
+    if (::lstat(path.c_str(), &st) != 0) throw SystemError("inspect " + what, path, errno);
+    // Never followed through a symlink, never another user's, never writable by others
+    // without the sticky bit: otherwise one user could read, steal or free another's state.
+    if (S_ISLNK(st.st_mode)) throw UsageError(named + " is a symlink; refusing to follow it");
+    if (!S_ISDIR(st.st_mode)) throw UsageError(named + " is not a directory");
     if (st.st_uid != ::geteuid() && st.st_uid != 0)
-        throw UsageError(path + " belongs to uid " + std::to_string(st.st_uid) + ", not to you");
-    if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))
-        throw UsageError(path + " is writable by others without the sticky bit; chmod go-w it");
+        throw UsageError(named + " belongs to uid " + std::to_string(st.st_uid) + ", not to you");
+    if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
+        char mode[8];
+        std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+        throw UsageError(named + " is writable by others (mode " + mode +
+                         ") without the sticky bit; chmod go-w it");
+    }
+}
+
+std::vector<DirectoryEntry> list_directory(const std::string& path, bool hidden) {
+    std::vector<DirectoryEntry> entries;
+    DIR* dir = ::opendir(path.c_str());
+    if (!dir) return entries;
+    while (dirent* entry = ::readdir(dir)) {
+        std::string_view name = entry->d_name;
+        if (name == "." || name == ".." || (!hidden && name[0] == '.')) continue;
+        bool is_directory = entry->d_type == DT_DIR;
+        if (entry->d_type == DT_UNKNOWN) {
+            struct stat st;
+            is_directory = ::fstatat(::dirfd(dir), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                           S_ISDIR(st.st_mode);
+        }
+        entries.push_back({std::string(name), is_directory});
+    }
+    ::closedir(dir);
+    return entries;
+}
+
+void remove_directory(const std::string& path) {
+    for (const auto& entry : list_directory(path, true))
+        ::unlink((path + "/" + entry.name).c_str());
+    ::rmdir(path.c_str());
+}
+
+FileLock FileLock::wait(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd) throw SystemError("open lock file", path, errno);
+    while (::flock(fd.get(), LOCK_EX) != 0)
+        if (errno != EINTR) throw SystemError("lock", path, errno);
+    return FileLock(std::move(fd));
+}
+
+FileLock FileLock::create_exclusive(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (!fd) throw SystemError("create", path, errno);
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) throw SystemError("lock", path, errno);
+    return FileLock(std::move(fd));
+}
+
+bool FileLock::held_elsewhere(const std::string& path) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    if (!fd) return false;
+    // Getting the lock means nobody holds it; it goes again with fd.
+    return ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }
 
 bool path_exists(const std::string& path) {

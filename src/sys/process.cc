@@ -1,16 +1,22 @@
-#include "sys/process.h"
+#include "supervise/sys/process.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <linux/sched.h>
+#include <poll.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstring>
+#include <sstream>
 
 #include "supervise/error.h"
+#include "supervise/sys/files.h"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -80,7 +86,78 @@ pid_t clone3_pidfd(int cgroup_fd, int* pidfd) {
     return static_cast<pid_t>(::syscall(SYS_clone3, &args, sizeof args));
 }
 
+// Forks (into cgroup_fd when >= 0 and the kernel can) with a pidfd for the child; 0 in
+// the child. into_cgroup says whether the child was cloned into the cgroup.
+pid_t start_child(int cgroup_fd, Pidfd& pidfd, bool& into_cgroup) {
+    int fd = -1;
+    pid_t pid = clone3_pidfd(cgroup_fd, &fd);
+    into_cgroup = cgroup_fd >= 0;
+    if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL || errno == EBUSY ||
+                    errno == EOPNOTSUPP)) {
+        // Old kernel, or a cgroup that cannot be cloned into: the caller writes cgroup.procs.
+        pid = clone3_pidfd(-1, &fd);
+        into_cgroup = false;
+        if (pid < 0 && errno == ENOSYS) {
+            pid = ::fork();
+            if (pid > 0) fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+        }
+    }
+    if (pid < 0) throw SystemError("start", "a child process", errno);
+    if (pid > 0) {
+        if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+        pidfd = Pidfd(UniqueFd(fd));
+    }
+    return pid;
+}
+
+// In a child: closes every descriptor but 0..2 and keep.
+void close_all_but(std::vector<int> keep) {
+    std::sort(keep.begin(), keep.end());
+    unsigned next = 3;
+    for (int fd : keep) {
+        if (fd < static_cast<int>(next)) continue;
+        if (static_cast<unsigned>(fd) > next) ::close_range(next, static_cast<unsigned>(fd) - 1, 0);
+        next = static_cast<unsigned>(fd) + 1;
+    }
+    ::close_range(next, ~0U, 0);
+}
+
 }  // namespace
+
+Pidfd Pidfd::open(pid_t pid) {
+    return Pidfd(UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))));
+}
+
+bool Pidfd::send_signal(int sig) const {
+    return fd_ && ::syscall(SYS_pidfd_send_signal, fd_.get(), sig, nullptr, 0) == 0;
+}
+
+bool Pidfd::wait_exit(std::chrono::milliseconds timeout) const {
+    if (!fd_) return true;
+    pollfd waiting{fd_.get(), POLLIN, 0};
+    int rc;
+    do {
+        rc = ::poll(&waiting, 1, static_cast<int>(timeout.count()));
+    } while (rc < 0 && errno == EINTR);
+    return rc > 0;
+}
+
+std::optional<std::uint64_t> process_start_time(pid_t pid) {
+    auto text = try_read_file("/proc/" + std::to_string(pid) + "/stat");
+    if (!text) return std::nullopt;
+    // The command name in parentheses may hold spaces and ')': fields start after the last ')'.
+    auto close = text->rfind(')');
+    if (close == std::string::npos) return std::nullopt;
+    std::istringstream fields(text->substr(close + 2));
+    std::string field;
+    // field 3 (state) is the first after ')'; start time is field 22. A zombie has ended:
+    // it only waits for its parent to collect it.
+    for (int index = 3; index <= 22 && fields >> field; ++index) {
+        if (index == 3 && (field == "Z" || field == "X")) return std::nullopt;
+        if (index == 22) return parse_u64(field);
+    }
+    return std::nullopt;
+}
 
 ChildProcess ChildProcess::spawn_held(const ExecPlan& plan) {
     Pipe go = Pipe::create();
@@ -101,35 +178,69 @@ ChildProcess ChildProcess::spawn_held(const ExecPlan& plan) {
     args.parent_status_fd = status.read.get();
 
     ChildProcess child;
-    int pidfd = -1;
-    pid_t pid = clone3_pidfd(plan.cgroup_fd, &pidfd);
-    bool into_cgroup = plan.cgroup_fd >= 0;
-    if (pid < 0 && (errno == ENOSYS || errno == E2BIG || errno == EINVAL || errno == EBUSY ||
-                    errno == EOPNOTSUPP)) {
-        // Old kernel, or a cgroup that cannot be cloned into: the caller writes cgroup.procs.
-        pid = clone3_pidfd(-1, &pidfd);
-        into_cgroup = false;
-        if (pid < 0 && errno == ENOSYS) {
-            pid = ::fork();
-            if (pid > 0) pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
-        }
-    }
-    if (pid < 0) throw SystemError("start", "a child process", errno);
+    pid_t pid = start_child(plan.cgroup_fd, child.pidfd_, child.cloned_into_cgroup_);
     if (pid == 0) child_main(args);
-
     child.pid_ = pid;
     child.reaped_ = false;
-    child.pidfd_.reset(pidfd);
-    if (pidfd >= 0) ::fcntl(pidfd, F_SETFD, FD_CLOEXEC);
-    child.cloned_into_cgroup_ = into_cgroup;
     child.go_ = std::move(go.write);
     child.status_ = std::move(status.read);
     return child;
 }
 
+ChildProcess ChildProcess::spawn_function(const std::function<int()>& body,
+                                          const std::vector<int>& keep_fds) {
+    std::fflush(nullptr);
+    ChildProcess child;
+    pid_t pid = start_child(-1, child.pidfd_, child.cloned_into_cgroup_);
+    if (pid == 0) {
+        close_all_but(keep_fds);
+        int status = kExitFailure;
+        try {
+            status = body();
+        } catch (...) {
+        }
+        std::fflush(nullptr);
+        ::_exit(status);
+    }
+    child.pid_ = pid;
+    child.reaped_ = false;
+    return child;
+}
+
+void ChildProcess::spawn_detached(const std::function<int()>& body,
+                                  const std::vector<int>& keep_fds) {
+    auto intermediate = spawn_function(
+        [&] {
+            ::setsid();  // no terminal hangup reaches it
+            pid_t pid = ::fork();
+            if (pid == 0) {
+                int status = kExitFailure;
+                try {
+                    status = body();
+                } catch (...) {
+                }
+                std::fflush(nullptr);
+                ::_exit(status);
+            }
+            return pid < 0 ? kExitFailure : 0;
+        },
+        keep_fds);
+    auto info = intermediate.reap(true);
+    if (!info || info->si_code != CLD_EXITED || info->si_status != 0)
+        throw SystemError("start", "a background process", EAGAIN);
+}
+
+ChildProcess::ChildProcess(ChildProcess&& other) noexcept
+    : pid_(std::exchange(other.pid_, -1)),
+      pidfd_(std::move(other.pidfd_)),
+      go_(std::move(other.go_)),
+      status_(std::move(other.status_)),
+      reaped_(std::exchange(other.reaped_, true)),
+      cloned_into_cgroup_(other.cloned_into_cgroup_) {}
+
 ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     if (this == &other) return *this;
-    this->~ChildProcess();
+    kill_and_reap();
     pid_ = std::exchange(other.pid_, -1);
     pidfd_ = std::move(other.pidfd_);
     go_ = std::move(other.go_);
@@ -139,7 +250,7 @@ ChildProcess& ChildProcess::operator=(ChildProcess&& other) noexcept {
     return *this;
 }
 
-ChildProcess::~ChildProcess() {
+void ChildProcess::kill_and_reap() noexcept {
     if (reaped_ || pid_ <= 0) return;
     go_.reset();
     send_signal(SIGKILL);
@@ -149,6 +260,13 @@ ChildProcess::~ChildProcess() {
         // Nothing left to reap: someone else waited for it.
     }
     reaped_ = true;
+}
+
+void ChildProcess::reap_within(std::chrono::milliseconds timeout) {
+    if (reaped_) return;
+    // Our own unreaped child: its pid cannot have been reused, so kill() is safe without a pidfd.
+    if (!pidfd_.wait_exit(timeout)) send_signal(SIGKILL);
+    reap(true);
 }
 
 std::optional<ChildProcess::StartFailure> ChildProcess::release() {
@@ -172,7 +290,7 @@ void ChildProcess::abort() {
 
 bool ChildProcess::send_signal(int sig) {
     if (reaped_) return false;
-    if (pidfd_) return ::syscall(SYS_pidfd_send_signal, pidfd_.get(), sig, nullptr, 0) == 0;
+    if (pidfd_) return pidfd_.send_signal(sig);
     return ::kill(pid_, sig) == 0;
 }
 
@@ -182,7 +300,7 @@ std::optional<siginfo_t> ChildProcess::reap(bool block) {
     int flags = WEXITED | (block ? 0 : WNOHANG);
     int rc;
     do {
-        rc = pidfd_ ? ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.get()),
+        rc = pidfd_ ? ::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd_.fd()),
                                &info, flags)
                     : ::waitid(P_PID, static_cast<id_t>(pid_), &info, flags);
     } while (rc < 0 && errno == EINTR);

@@ -1,90 +1,83 @@
-#include "task/task_record.h"
+#include "task_record.h"
 
-#include <chrono>
-#include <sstream>
-
-#include "cgroup/cgroup_view.h"
-#include "lock/names.h"
-#include "lock/owner_record.h"
+#include "supervise/cgroup.h"
 #include "supervise/error.h"
-#include "sys/files.h"
+#include "supervise/json.h"
+#include "supervise/record.h"
+#include "supervise/sys/process.h"
 
 namespace supervise::task {
 
 void validate_task_id(const std::string& id) {
     if (id.empty()) throw UsageError("task id is empty");
     if (id.size() > 255) throw UsageError("task id is longer than 255 bytes");
-    if (!lock::valid_utf8(id)) throw UsageError("task id is not valid UTF-8");
+    if (!valid_utf8(id)) throw UsageError("task id is not valid UTF-8");
     if (id.find('\n') != std::string::npos) throw UsageError("task id contains a newline");
 }
 
 std::string serialize(const TaskRecord& r) {
-    using lock::escape_value;
-    std::ostringstream out;
-    out.precision(15);
-    out << "version=1\n"
-        << "id=" << escape_value(r.id) << "\n"
-        << "state=" << (r.finished ? "finished" : "running") << "\n"
-        << "command=" << escape_value(r.command) << "\n"
-        << "started=" << r.started << "\n"
-        << "ended=" << r.ended << "\n"
-        << "runner_pid=" << r.runner_pid << "\n"
-        << "runner_start_time=" << r.runner_start_time << "\n"
-        << "boot_id=" << r.boot_id << "\n";
-    if (r.exit_status) out << "exit_status=" << *r.exit_status << "\n";
-    if (r.ttl_seconds) out << "ttl=" << *r.ttl_seconds << "\n";
+    RecordWriter out;
+    out.field("id", r.id)
+        .raw("state", r.finished ? "finished" : "running")
+        .field("command", r.command)
+        .field("started", r.started)
+        .field("ended", r.ended)
+        .field("runner_pid", r.runner_pid)
+        .field("runner_start_time", r.runner_start_time)
+        .raw("boot_id", r.boot_id);
+    if (r.exit_status) out.field("exit_status", *r.exit_status);
+    if (r.ttl_seconds) out.field("ttl", *r.ttl_seconds);
     if (!r.cgroup.path.empty())
-        out << "cgroup=" << escape_value(r.cgroup.path) << "\n"
-            << "cgroup_id=" << r.cgroup.id << "\n"
-            << "driver=" << to_string(r.cgroup.driver) << "\n"
-            << "unit=" << escape_value(r.cgroup.unit) << "\n";
-    for (const auto& dir : r.dirs) out << "dir=" << escape_value(dir) << "\n";
-    if (!r.result_json.empty()) out << "result=" << escape_value(r.result_json) << "\n";
-    out << "end=1\n";
-    return out.str();
+        out.field("cgroup", r.cgroup.path)
+            .field("cgroup_id", r.cgroup.id)
+            .raw("driver", to_string(r.cgroup.driver))
+            .field("unit", r.cgroup.unit);
+    for (const auto& dir : r.dirs) out.field("dir", dir);
+    if (!r.result_json.empty()) out.field("result", r.result_json);
+    return out.finish();
 }
 
 std::optional<TaskRecord> parse_task_record(const std::string& text) {
-    auto fields = lock::record_fields(text);
+    auto fields = record_fields(text);
     if (!fields) return std::nullopt;
     TaskRecord r;
     bool state = false;
     try {
         for (const auto& [key, value] : *fields) {
             if (key == "id") {
-                r.id = lock::unescape_value(value);
+                r.id = unescape_value(value);
             } else if (key == "state") {
                 if (value != "running" && value != "finished") return std::nullopt;
                 r.finished = value == "finished";
                 state = true;
             } else if (key == "command") {
-                r.command = lock::unescape_value(value);
+                r.command = unescape_value(value);
             } else if (key == "started") {
-                r.started = lock::field_double(value);
+                r.started = field_double(value);
             } else if (key == "ended") {
-                r.ended = lock::field_double(value);
+                r.ended = field_double(value);
             } else if (key == "runner_pid") {
-                r.runner_pid = lock::field_int(value);
+                r.runner_pid = field_int(value);
             } else if (key == "runner_start_time") {
-                r.runner_start_time = lock::field_u64(value);
+                r.runner_start_time = field_u64(value);
             } else if (key == "boot_id") {
                 r.boot_id = value;
             } else if (key == "exit_status") {
-                r.exit_status = lock::field_int(value);
+                r.exit_status = field_int(value);
             } else if (key == "ttl") {
-                r.ttl_seconds = lock::field_double(value);
+                r.ttl_seconds = field_double(value);
             } else if (key == "cgroup") {
-                r.cgroup.path = lock::unescape_value(value);
+                r.cgroup.path = unescape_value(value);
             } else if (key == "cgroup_id") {
-                r.cgroup.id = lock::field_u64(value);
+                r.cgroup.id = field_u64(value);
             } else if (key == "driver") {
                 r.cgroup.driver = parse_driver_kind(value);
             } else if (key == "unit") {
-                r.cgroup.unit = lock::unescape_value(value);
+                r.cgroup.unit = unescape_value(value);
             } else if (key == "result") {
-                r.result_json = lock::unescape_value(value);
+                r.result_json = unescape_value(value);
             } else if (key == "dir") {
-                r.dirs.push_back(lock::unescape_value(value));
+                r.dirs.push_back(unescape_value(value));
             }
         }
     } catch (const std::exception&) {
@@ -100,7 +93,7 @@ TaskStatus judge(const TaskRecord& r, std::optional<double> ttl, double now) {
     TaskStatus status{TaskState::running, r, false};
     bool this_boot = r.boot_id == current_boot_id();
     if (this_boot && r.runner_pid > 0) {
-        auto start = lock::process_start_time(r.runner_pid);
+        auto start = sys::process_start_time(r.runner_pid);
         status.runner_alive = start && *start == r.runner_start_time;
     }
     if (r.finished) {
@@ -119,15 +112,8 @@ TaskStatus judge(const TaskRecord& r, std::optional<double> ttl, double now) {
         status.state = TaskState::lost;
         return status;
     }
-    bool cgroup_alive = false;
-    if (!r.cgroup.path.empty()) {
-        OwnerRecord owner;
-        owner.kind = OwnerRecord::Kind::run;
-        owner.cgroup = r.cgroup;
-        owner.boot_id = r.boot_id;
-        cgroup_alive = lock::owner_is_alive(owner);
-    }
-    status.state = cgroup_alive || status.runner_alive ? TaskState::running : TaskState::lost;
+    status.state =
+        cgroup_is_alive(r.cgroup) || status.runner_alive ? TaskState::running : TaskState::lost;
     return status;
 }
 
@@ -135,20 +121,47 @@ TaskStatus judge(const TaskRecord& r, std::optional<double> ttl, double now) {
 
 namespace supervise {
 
-std::string TaskStatus::words() const {
+std::string to_string(TaskState state) {
     switch (state) {
         case TaskState::running:
             return "running";
         case TaskState::succeeded:
             return "succeeded";
         case TaskState::failed:
-            return "failed(" + std::to_string(record.exit_status.value_or(0)) + ")";
+            return "failed";
         case TaskState::lost:
             return "lost";
         case TaskState::expired:
             return "expired";
     }
     return "unknown";
+}
+
+std::string TaskStatus::words() const {
+    if (state == TaskState::failed)
+        return "failed(" + std::to_string(record.exit_status.value_or(0)) + ")";
+    return to_string(state);
+}
+
+std::string to_json(const TaskStatus& s, const std::string& log_path) {
+    const auto& r = s.record;
+    Json json{
+        {"id", r.id},
+        {"state", to_string(s.state)},
+        {"exit_status", r.exit_status ? Json(*r.exit_status) : Json(nullptr)},
+        {"command", r.command},
+        {"started", r.started},
+        {"ended", r.finished ? Json(r.ended) : Json(nullptr)},
+        {"runner_pid", r.runner_pid},
+        {"runner_alive", s.runner_alive},
+        {"cgroup", r.cgroup.path.empty() ? Json(nullptr) : Json(r.cgroup.path)},
+        {"log", log_path},
+        {"result", nullptr},
+    };
+    // the run's own result, as --json gave it
+    if (auto result = Json::parse(r.result_json, nullptr, false); !result.is_discarded())
+        json["result"] = result;
+    return to_text(json);
 }
 
 }  // namespace supervise

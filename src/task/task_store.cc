@@ -1,50 +1,39 @@
 // TaskStore: where tasks are kept, how they start (a background runner), and everything
 // done to them afterwards.
 
-#include <dirent.h>
 #include <fcntl.h>
-#include <linux/close_range.h>
-#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
-#include <cstdio>
 #include <cstdlib>
+#include <sstream>
 
-#include "cgroup/cgroup_view.h"
-#include "lock/names.h"
-#include "lock/owner_record.h"
+#include "supervise/cgroup.h"
 #include "supervise/error.h"
 #include "supervise/locked_run.h"
+#include "supervise/record.h"
+#include "supervise/sys/events.h"
+#include "supervise/sys/fd.h"
+#include "supervise/sys/files.h"
+#include "supervise/sys/process.h"
 #include "supervise/task.h"
-#include "sys/events.h"
-#include "sys/fd.h"
-#include "sys/files.h"
-#include "task/task_record.h"
+#include "task_record.h"
 
 namespace supervise {
 
 namespace {
 
-// The task's critical section (start, reset): an exclusive flock on <task>/lock.
-class TaskLock {
-  public:
-    explicit TaskLock(const std::string& dir) {
-        std::string path = dir + "/lock";
-        fd_.reset(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
-        if (!fd_) throw SystemError("open", path, errno);
-        while (::flock(fd_.get(), LOCK_EX) != 0)
-            if (errno != EINTR) throw SystemError("lock", path, errno);
-    }
+// The runner's lines in the task log start with this.
+constexpr std::string_view kRunnerPrefix = "supervise: ";
 
-  private:
-    sys::UniqueFd fd_;
-};
+// The task's critical section (start, reset): an exclusive flock on <task>/lock.
+sys::FileLock lock_task(const std::string& dir) {
+    return sys::FileLock::wait(dir + "/lock");
+}
 
 std::optional<TaskRecord> read_record(const std::string& dir) {
     auto text = sys::try_read_file(dir + "/record");
@@ -59,87 +48,69 @@ void write_record(const std::string& dir, const TaskRecord& record) {
     sys::write_file_atomic(dir + "/record", task::serialize(record), 0600);
 }
 
-void remove_tree(const std::string& dir) {
-    if (DIR* d = ::opendir(dir.c_str())) {
-        while (dirent* entry = ::readdir(d))
-            if (std::string(entry->d_name) != "." && std::string(entry->d_name) != "..")
-                ::unlink((dir + "/" + entry->d_name).c_str());
-        ::closedir(d);
+// The background runner: output into the task log, and records the task's life: running
+// (runner known), placed (cgroup known), finished (result). Returns once it is recorded.
+int runner_main(const std::string& dir, const std::string& id, RunSpec spec,
+                const std::optional<LockOptions>& lock, const TaskStartOptions& options,
+                sys::UniqueFd ready) {
+    sys::UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    sys::UniqueFd log(::open((dir + "/log").c_str(),
+                             O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+    if (null) ::dup2(null.get(), 0);
+    if (log) {
+        ::dup2(log.get(), 1);
+        ::dup2(log.get(), 2);
     }
-    ::rmdir(dir.c_str());
-}
-
-sys::UniqueFd open_pidfd(pid_t pid) {
-    return sys::UniqueFd(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)));
-}
-
-// The background runner: runs in its own session, output into the task log, and records
-// the task's life: running (runner known), placed (cgroup known), finished (result).
-[[noreturn]] void runner_main(const std::string& dir, const std::string& id, RunSpec spec,
-                              const std::optional<LockOptions>& lock,
-                              const TaskStartOptions& options, int ready_fd) {
-    int status = kExitFailure;
+    auto say = [](const std::string& text) {
+        std::string line = std::string(kRunnerPrefix) + text + "\n";
+        (void)!::write(STDERR_FILENO, line.data(), line.size());
+    };
     try {
-        sys::UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-        sys::UniqueFd log(::open((dir + "/log").c_str(),
-                                 O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
-        if (null) ::dup2(null.get(), 0);
-        if (log) {
-            ::dup2(log.get(), 1);
-            ::dup2(log.get(), 2);
-        }
         TaskRecord record;
         record.id = id;
         for (const auto& word : spec.argv)
             record.command += (record.command.empty() ? "" : " ") + word;
-        record.started = lock::unix_now();
+        record.started = unix_now();
         record.runner_pid = ::getpid();
-        record.runner_start_time = lock::process_start_time(::getpid()).value_or(0);
+        record.runner_start_time = sys::process_start_time(::getpid()).value_or(0);
         record.boot_id = current_boot_id();
         record.ttl_seconds = options.ttl_seconds;
         write_record(dir, record);
         char ok = 1;
-        (void)!::write(ready_fd, &ok, 1);
-        ::close(ready_fd);
+        (void)!::write(ready.get(), &ok, 1);
+        ready.reset();
 
         spec.forward_signals = false;
-        spec.on_event = [&](const RunEvent& event) {
-            std::fprintf(stderr, "%s%s\n", options.log_messages_prefix.c_str(),
-                         event.message.c_str());
-        };
+        spec.on_event = [&](const RunEvent& event) { say(event.message); };
         spec.on_placed = [&](const RunCgroup& cgroup, pid_t) {
             record.cgroup = cgroup.identity();
             record.dirs = cgroup.owned_directories();
             write_record(dir, record);
         };
+        int status = kExitFailure;
         try {
             auto outcome = run_with_lock(spec, lock);
             if (outcome.result) {
                 status = outcome.result->exit_status();
                 record.result_json = to_json(*outcome.result);
-                if (outcome.result->oom_killed)
-                    std::fprintf(stderr, "%s%s\n", options.log_messages_prefix.c_str(),
-                                 describe_oom(*outcome.result).c_str());
+                if (outcome.result->oom_killed) say(describe_oom(*outcome.result));
             } else {
                 status = options.lock_conflict_status;
-                std::fprintf(
-                    stderr, "%slock %s not obtained%s\n", options.log_messages_prefix.c_str(),
-                    lock ? lock->name.c_str() : "",
-                    outcome.lock == AcquireOutcome::cancelled ? ": cancelled by kill-all" : "");
+                say("lock " + (lock ? lock->name : "") + " not obtained" +
+                    (outcome.lock == AcquireOutcome::cancelled ? ": cancelled by kill-all" : ""));
             }
         } catch (const Error& e) {
-            std::fprintf(stderr, "%s%s\n", options.log_messages_prefix.c_str(), e.what());
+            say(e.what());
             status = e.exit_status();
         }
         record.finished = true;
-        record.ended = lock::unix_now();
+        record.ended = unix_now();
         record.exit_status = status;
         write_record(dir, record);
     } catch (const std::exception& e) {
-        std::fprintf(stderr, "%s%s\n", options.log_messages_prefix.c_str(), e.what());
+        say(e.what());
     }
-    std::fflush(stderr);
-    ::_exit(0);
+    return 0;
 }
 
 }  // namespace
@@ -149,7 +120,7 @@ std::string open_task_root(const std::string& state_dir_override) {
     if (!state_dir_override.empty()) {
         root = open_state_dir(state_dir_override) + "/tasks";
     } else if (::geteuid() == 0) {
-        sys::make_private_dir("/var/lib/supervise");
+        sys::make_private_dir("/var/lib/supervise", "state directory");
         root = "/var/lib/supervise/tasks";
     } else {
         std::string base;
@@ -164,19 +135,27 @@ std::string open_task_root(const std::string& state_dir_override) {
                 "neither XDG_STATE_HOME nor HOME is set: give --state-dir DIR for tasks");
         }
         ::mkdir(base.c_str(), 0700);
-        sys::make_private_dir(base + "/supervise");
+        sys::make_private_dir(base + "/supervise", "state directory");
         root = base + "/supervise/tasks";
     }
-    sys::make_private_dir(root);
+    sys::make_private_dir(root, "task directory");
     return root;
 }
 
 std::string TaskStore::directory(const std::string& id) const {
-    return root_ + "/" + lock::encode_pool_name(id);
+    return root_ + "/" + encode_file_name(id);
 }
 
 std::string TaskStore::log_path(const std::string& id) const {
     return directory(id) + "/log";
+}
+
+std::vector<std::string> TaskStore::runner_messages(const std::string& id) const {
+    std::vector<std::string> lines;
+    std::istringstream log(sys::try_read_file(log_path(id)).value_or(""));
+    for (std::string line; std::getline(log, line);)
+        if (line.starts_with(kRunnerPrefix)) lines.push_back(line);
+    return lines;
 }
 
 std::optional<TaskStatus> TaskStore::status(const std::string& id,
@@ -184,39 +163,31 @@ std::optional<TaskStatus> TaskStore::status(const std::string& id,
     task::validate_task_id(id);
     auto record = read_record(directory(id));
     if (!record) return std::nullopt;
-    auto status = task::judge(*record, ttl, lock::unix_now());
+    auto status = task::judge(*record, ttl, unix_now());
     if (status.state == TaskState::lost && !record->finished) {
         // The record was read before the liveness check: a runner that wrote its result and
         // exited in between looks lost. It always writes the result before it exits, so a
         // second read settles it.
         record = read_record(directory(id));
         if (!record) return std::nullopt;
-        status = task::judge(*record, ttl, lock::unix_now());
+        status = task::judge(*record, ttl, unix_now());
     }
     // A lost run's supervisor never removed its (now empty) cgroup: whoever notices does.
     // rmdir refuses a cgroup that still has processes.
-    if (status.state == TaskState::lost)
-        for (auto dir = record->dirs.rbegin(); dir != record->dirs.rend(); ++dir) {
-            ::rmdir(dir->c_str());
-            ::rmdir(dir->substr(0, dir->rfind('/')).c_str());  // the "supervise" parent, if unused
-        }
+    if (status.state == TaskState::lost) remove_run_directories(record->dirs);
     return status;
 }
 
-std::vector<TaskStatus> TaskStore::list() const {
+std::vector<TaskStatus> TaskStore::list(const WarningSink& warn) const {
     std::vector<TaskStatus> all;
-    DIR* dir = ::opendir(root_.c_str());
-    if (!dir) return all;
-    while (dirent* entry = ::readdir(dir)) {
-        if (entry->d_name[0] == '.') continue;
+    for (const auto& entry : sys::list_directory(root_)) {
         try {
-            if (auto record = read_record(root_ + "/" + entry->d_name))
-                all.push_back(task::judge(*record, std::nullopt, lock::unix_now()));
+            if (auto record = read_record(root_ + "/" + entry.name))
+                all.push_back(task::judge(*record, std::nullopt, unix_now()));
         } catch (const Error& e) {
-            std::fprintf(stderr, "supervise: warning: %s\n", e.what());
+            if (warn) warn(e.what());
         }
     }
-    ::closedir(dir);
     std::sort(all.begin(), all.end(),
               [](const TaskStatus& a, const TaskStatus& b) { return a.record.id < b.record.id; });
     return all;
@@ -227,8 +198,8 @@ TaskStore::Started TaskStore::start(const std::string& id, RunSpec spec,
                                     const TaskStartOptions& options) {
     task::validate_task_id(id);
     std::string dir = directory(id);
-    sys::make_private_dir(dir);
-    TaskLock task_lock(dir);
+    sys::make_private_dir(dir, "task directory");
+    auto task_lock = lock_task(dir);
     if (auto current = status(id, options.ttl_seconds)) {
         switch (current->state) {
             case TaskState::running:
@@ -243,27 +214,16 @@ TaskStore::Started TaskStore::start(const std::string& id, RunSpec spec,
                 break;
         }
     }
+    // Of our descriptors the runner keeps only the ready pipe: an inherited copy of the
+    // task lock's would hold the lock for the runner's whole life.
     sys::Pipe ready = sys::Pipe::create();
-    std::fflush(nullptr);  // the children must not flush our buffered output again
-    pid_t child = ::fork();
-    if (child < 0) throw SystemError("start", "the task runner", errno);
-    if (child == 0) {
-        // Its own session (no terminal hangup reaches it) and a second fork, so it is
-        // nobody's child to wait for: it survives the caller.
-        ::setsid();
-        // Nothing of the caller's but the ready pipe: an inherited copy of the task lock's
-        // descriptor would hold the lock for the runner's whole life.
-        int keep = ready.write.release();
-        ready.read.release();
-        if (keep > 3) ::close_range(3, static_cast<unsigned>(keep) - 1, 0);
-        ::close_range(static_cast<unsigned>(keep) + 1, ~0U, 0);
-        if (::fork() != 0) ::_exit(0);
-        runner_main(dir, id, std::move(spec), lock, options, keep);
-    }
+    int ready_fd = ready.write.get();
+    sys::ChildProcess::spawn_detached(
+        [&] {
+            return runner_main(dir, id, std::move(spec), lock, options, std::move(ready.write));
+        },
+        {ready_fd});
     ready.write.reset();
-    int wstatus;
-    while (::waitpid(child, &wstatus, 0) < 0 && errno == EINTR) {
-    }
     char byte;
     ssize_t n;
     do {
@@ -303,8 +263,8 @@ std::optional<TaskStatus> TaskStore::wait(const std::string& id,
                 changed = true;
             }
         }
-        sys::UniqueFd runner;
-        if (current->runner_alive) runner = open_pidfd(current->record.runner_pid);
+        sys::Pidfd runner;
+        if (current->runner_alive) runner = sys::Pidfd::open(current->record.runner_pid);
         auto again = status(id);
         if (!again || again->state != TaskState::running ||
             again->record.cgroup.path != current->record.cgroup.path)
@@ -312,7 +272,7 @@ std::optional<TaskStatus> TaskStore::wait(const std::string& id,
         if (changed) continue;
         enum : std::uint64_t { kChange, kDeadline, kMessage };
         epoll.add(inotify.fd(), kChange);
-        if (runner) epoll.add(runner.get(), kChange);
+        if (runner) epoll.add(runner.fd(), kChange);
         if (timeout) epoll.add(deadline.fd(), kDeadline);
         if (!said && on_wait) epoll.add(message.fd(), kMessage);
         bool woken = false;
@@ -354,10 +314,10 @@ void TaskStore::copy_log(const std::string& id, int fd, bool follow) const {
         }
         sys::Epoll epoll;
         epoll.add(inotify.fd(), 0);
-        sys::UniqueFd runner;
+        sys::Pidfd runner;
         if (current->runner_alive) {
-            runner = open_pidfd(current->record.runner_pid);
-            if (runner) epoll.add(runner.get(), 0);
+            runner = sys::Pidfd::open(current->record.runner_pid);
+            if (runner) epoll.add(runner.fd(), 0);
         }
         // The end of the run shows as its cgroup emptying (even with its runner gone) and
         // the record replaced; output as the log growing.
@@ -379,24 +339,18 @@ bool TaskStore::kill(const std::string& id, int sig) const {
     auto current = status(id);
     if (!current || current->state != TaskState::running) return false;
     if (!current->record.cgroup.path.empty()) {
-        cgroup::CgroupView view;
-        view.unified = current->record.cgroup.path;
-        view.signal_all(sig);
+        CgroupView(current->record.cgroup.path).signal_all(sig);
     } else if (current->runner_alive) {
         // Still waiting for its lock: ending the runner ends the task, and since the runner
         // cannot say so any more, its end is recorded here as a death by that signal.
-        auto pidfd = open_pidfd(current->record.runner_pid);
-        if (pidfd && ::syscall(SYS_pidfd_send_signal, pidfd.get(), sig, nullptr, 0) == 0) {
-            sys::Epoll epoll;
-            epoll.add(pidfd.get(), 0);
-            if (!epoll.wait(5000).empty()) {
-                auto after = read_record(directory(id));
-                if (after && !after->finished && after->cgroup.path.empty()) {
-                    after->finished = true;
-                    after->ended = lock::unix_now();
-                    after->exit_status = 128 + sig;
-                    write_record(directory(id), *after);
-                }
+        auto pidfd = sys::Pidfd::open(current->record.runner_pid);
+        if (pidfd.send_signal(sig) && pidfd.wait_exit(std::chrono::seconds(5))) {
+            auto after = read_record(directory(id));
+            if (after && !after->finished && after->cgroup.path.empty()) {
+                after->finished = true;
+                after->ended = unix_now();
+                after->exit_status = 128 + sig;
+                write_record(directory(id), *after);
             }
         }
     }
@@ -407,7 +361,7 @@ bool TaskStore::reset(const std::string& id) {
     task::validate_task_id(id);
     std::string dir = directory(id);
     if (!sys::path_exists(dir)) return false;
-    TaskLock task_lock(dir);
+    auto task_lock = lock_task(dir);
     std::optional<TaskStatus> current;
     try {
         current = status(id);
@@ -415,30 +369,20 @@ bool TaskStore::reset(const std::string& id) {
         // a corrupt record: forgetting it is what reset is for
     }
     if (current && current->state == TaskState::running) {
-        sys::UniqueFd runner;
-        if (current->runner_alive) runner = open_pidfd(current->record.runner_pid);
+        sys::Pidfd runner;
+        if (current->runner_alive) runner = sys::Pidfd::open(current->record.runner_pid);
         kill(id, SIGKILL);
-        if (!current->record.cgroup.path.empty()) {
-            cgroup::CgroupView view;
-            view.unified = current->record.cgroup.path;
-            view.wait_until_empty(std::chrono::seconds(10));
+        if (!current->record.cgroup.path.empty())
+            CgroupView(current->record.cgroup.path).wait_until_empty(std::chrono::seconds(10));
+        // The runner notices its command's end, removes the cgroup and records a result:
+        // let it finish that (bounded) before it is forced.
+        if (runner && !runner.wait_exit(std::chrono::seconds(5))) {
+            runner.send_signal(SIGKILL);
+            runner.wait_exit(std::chrono::seconds(5));
         }
-        if (runner) {
-            // The runner notices its command's end, removes the cgroup and records a result:
-            // let it finish that (bounded) before it is forced.
-            sys::Epoll epoll;
-            epoll.add(runner.get(), 0);
-            if (epoll.wait(5000).empty()) {
-                ::syscall(SYS_pidfd_send_signal, runner.get(), SIGKILL, nullptr, 0);
-                epoll.wait(5000);
-            }
-        }
-        for (auto d = current->record.dirs.rbegin(); d != current->record.dirs.rend(); ++d) {
-            ::rmdir(d->c_str());
-            ::rmdir(d->substr(0, d->rfind('/')).c_str());
-        }
+        remove_run_directories(current->record.dirs);
     }
-    remove_tree(dir);
+    sys::remove_directory(dir);
     return true;
 }
 
@@ -447,10 +391,10 @@ std::vector<std::string> TaskStore::gc() {
     for (const auto& each : list()) {
         if (each.state != TaskState::expired) continue;
         std::string dir = directory(each.record.id);
-        TaskLock task_lock(dir);
+        auto task_lock = lock_task(dir);
         auto again = status(each.record.id);
         if (again && again->state == TaskState::expired) {
-            remove_tree(dir);
+            sys::remove_directory(dir);
             removed.push_back(each.record.id);
         }
     }

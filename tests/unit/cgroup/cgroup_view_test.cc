@@ -1,13 +1,13 @@
 // CgroupView reads the kernel's files; a fake directory layout stands in for cgroupfs
 // here (the real thing is exercised by the integration tests in every cgroup world).
 
-#include "cgroup/cgroup_view.h"
-
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
+
+#include "supervise/cgroup.h"
 
 namespace supervise::cgroup {
 namespace {

@@ -8,28 +8,6 @@
 namespace supervise {
 namespace {
 
-TEST(EncodePoolName, KeepsPlainNamesReadable) {
-    EXPECT_EQ(lock::encode_pool_name("build"), "build");
-    EXPECT_EQ(lock::encode_pool_name("gpu-0.x_y"), "gpu-0.x_y");
-}
-
-TEST(EncodePoolName, NoNameEscapesTheStateDirectory) {
-    EXPECT_EQ(lock::encode_pool_name(".."), "%2E.");
-    EXPECT_EQ(lock::encode_pool_name("../../etc"), "%2E.%2F..%2Fetc");  // one component
-    EXPECT_EQ(lock::encode_pool_name("make:/home/me"), "make%3A%2Fhome%2Fme");
-    for (const char* name : {".", "..", "a/b", "/", ".hidden"})
-        EXPECT_EQ(lock::encode_pool_name(name).find('/'), std::string::npos) << name;
-    EXPECT_NE(lock::encode_pool_name(".hidden")[0], '.');
-}
-
-TEST(EncodePoolName, LongNamesBecomeHashes) {
-    std::string name(255, '/');
-    auto encoded = lock::encode_pool_name(name);
-    EXPECT_LE(encoded.size(), 200u);
-    EXPECT_EQ(encoded.rfind("h-", 0), 0u);
-    EXPECT_NE(encoded, lock::encode_pool_name(std::string(254, '/')));
-}
-
 TEST(SlotCgroupPrefix, NamesPoolAndSlot) {
     auto prefix = lock::slot_cgroup_prefix("build", 2);
     EXPECT_EQ(prefix.rfind("lock-", 0), 0u);

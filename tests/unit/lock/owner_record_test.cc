@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include "supervise/sys/process.h"
+
 namespace supervise::lock {
 namespace {
 
@@ -52,7 +54,7 @@ TEST(OwnerIsAlive, RecordFromAnotherBootIsStale) {
     OwnerRecord r;
     r.kind = OwnerRecord::Kind::process;
     r.pid = ::getpid();
-    r.start_time = *process_start_time(::getpid());
+    r.start_time = *sys::process_start_time(::getpid());
     r.boot_id = current_boot_id();
     EXPECT_TRUE(owner_is_alive(r));
     r.boot_id = "00000000-0000-0000-0000-000000000000";
@@ -63,7 +65,7 @@ TEST(OwnerIsAlive, ReusedPidWithOtherStartTimeIsNotTheOwner) {
     OwnerRecord r;
     r.kind = OwnerRecord::Kind::process;
     r.pid = ::getpid();  // alive, but not the process that took the lock
-    r.start_time = *process_start_time(::getpid()) + 1;
+    r.start_time = *sys::process_start_time(::getpid()) + 1;
     r.boot_id = current_boot_id();
     EXPECT_FALSE(owner_is_alive(r));
 }
@@ -75,8 +77,8 @@ TEST(OwnerIsAlive, RunWhoseCgroupIsGoneIsDead) {
 }
 
 TEST(ProcessStartTime, ParsesPastParenthesesInTheName) {
-    EXPECT_TRUE(process_start_time(::getpid()).has_value());
-    EXPECT_FALSE(process_start_time(999999999).has_value());
+    EXPECT_TRUE(sys::process_start_time(::getpid()).has_value());
+    EXPECT_FALSE(sys::process_start_time(999999999).has_value());
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lock/owner_record.h"
+#include "supervise/record.h"
+#include "supervise/sys/process.h"
 
 namespace supervise::task {
 namespace {
@@ -35,9 +36,9 @@ TaskRecord running_record() {
     TaskRecord r;
     r.id = "t";
     r.command = "sleep 60";
-    r.started = lock::unix_now() - 5;
+    r.started = unix_now() - 5;
     r.runner_pid = ::getpid();
-    r.runner_start_time = lock::process_start_time(::getpid()).value();
+    r.runner_start_time = sys::process_start_time(::getpid()).value();
     r.boot_id = current_boot_id();
     return r;
 }
@@ -138,7 +139,7 @@ TEST(TaskRecord, NumbersWithTrailingGarbageAreRejected) {
 }
 
 TEST(Judge, FinishedWithinTtlIsItsResult) {
-    double now = lock::unix_now();
+    double now = unix_now();
     auto ok = judge(finished_record(0, now - 10), 60.0, now);
     EXPECT_EQ(ok.state, TaskState::succeeded);
     EXPECT_EQ(ok.words(), "succeeded");
@@ -148,7 +149,7 @@ TEST(Judge, FinishedWithinTtlIsItsResult) {
 }
 
 TEST(Judge, FinishedAfterTtlIsExpired) {
-    double now = lock::unix_now();
+    double now = unix_now();
     auto r = finished_record(0, now - 100);
     EXPECT_EQ(judge(r, 60.0, now).state, TaskState::expired);
     EXPECT_EQ(judge(r, 60.0, now).words(), "expired");
@@ -166,14 +167,14 @@ TEST(Judge, FinishedAfterTtlIsExpired) {
 }
 
 TEST(Judge, FailedWordsCarryTheExitStatus) {
-    double now = lock::unix_now();
+    double now = unix_now();
     for (int status : {1, 2, 124, 125, 137, 255})
         EXPECT_EQ(judge(finished_record(status, now), std::nullopt, now).words(),
                   "failed(" + std::to_string(status) + ")");
 }
 
 TEST(Judge, FinishedInAnotherBootIsStillAResult) {
-    double now = lock::unix_now();
+    double now = unix_now();
     auto r = finished_record(0, now - 10);
     r.boot_id = kOtherBoot;
     EXPECT_EQ(judge(r, std::nullopt, now).state, TaskState::succeeded);
@@ -183,7 +184,7 @@ TEST(Judge, FinishedInAnotherBootIsStillAResult) {
 
 TEST(Judge, RunningWithLiveRunnerIsRunning) {
     ASSERT_NE(current_boot_id(), kOtherBoot);
-    auto status = judge(running_record(), std::nullopt, lock::unix_now());
+    auto status = judge(running_record(), std::nullopt, unix_now());
     EXPECT_EQ(status.state, TaskState::running);
     EXPECT_TRUE(status.runner_alive);
     EXPECT_EQ(status.words(), "running");
@@ -192,7 +193,7 @@ TEST(Judge, RunningWithLiveRunnerIsRunning) {
 TEST(Judge, RunningFromAnotherBootIsLost) {
     auto r = running_record();  // its runner pid names a live process (this one) ...
     r.boot_id = kOtherBoot;     // ... of this boot, not of the one that wrote the record
-    auto status = judge(r, std::nullopt, lock::unix_now());
+    auto status = judge(r, std::nullopt, unix_now());
     EXPECT_EQ(status.state, TaskState::lost);
     EXPECT_FALSE(status.runner_alive);
     EXPECT_EQ(status.words(), "lost");
@@ -201,7 +202,7 @@ TEST(Judge, RunningFromAnotherBootIsLost) {
 TEST(Judge, RunningWithDeadRunnerAndNoCgroupIsLost) {
     auto r = running_record();
     r.runner_pid = dead_pid();
-    auto status = judge(r, std::nullopt, lock::unix_now());
+    auto status = judge(r, std::nullopt, unix_now());
     EXPECT_EQ(status.state, TaskState::lost);
     EXPECT_FALSE(status.runner_alive);
 }
@@ -209,7 +210,7 @@ TEST(Judge, RunningWithDeadRunnerAndNoCgroupIsLost) {
 TEST(Judge, RunnerPidReusedByAnotherProcessIsNotTheRunner) {
     auto r = running_record();
     r.runner_start_time += 1;  // same pid, another process
-    auto status = judge(r, std::nullopt, lock::unix_now());
+    auto status = judge(r, std::nullopt, unix_now());
     EXPECT_EQ(status.state, TaskState::lost);
     EXPECT_FALSE(status.runner_alive);
 }
@@ -221,7 +222,7 @@ TEST(Judge, RunningWithDeadRunnerAndRemovedCgroupIsLost) {
     r.cgroup.id = 42;
     r.cgroup.boot_id = r.boot_id;
     r.cgroup.driver = DriverKind::hybrid;
-    EXPECT_EQ(judge(r, std::nullopt, lock::unix_now()).state, TaskState::lost);
+    EXPECT_EQ(judge(r, std::nullopt, unix_now()).state, TaskState::lost);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "sys/fd.h"
+#include "supervise/sys/fd.h"
 
 namespace supervise::sys {
 
@@ -39,14 +39,13 @@ class SignalFd {
     int fd() const { return fd_.get(); }
     // Next pending signal, or false when none.
     bool read(signalfd_siginfo& info);
-    const sigset_t& previous_mask() const { return previous_; }
 
   private:
     UniqueFd fd_;
     sigset_t previous_;
 };
 
-// One-shot monotonic timer.
+// A monotonic timer: one-shot (arm) or periodic (arm_periodic).
 class TimerFd {
   public:
     TimerFd();

@@ -407,6 +407,14 @@ TEST(FormatDuration, HugeValuesDoNotOverflow) {
 
 // --- physical_memory_bytes ---
 
+TEST(ParseWholeNumber, DigitsOnly) {
+    EXPECT_EQ(parse_whole_number("0"), 0u);
+    EXPECT_EQ(parse_whole_number("18446744073709551615"), 18446744073709551615u);
+    for (const char* bad :
+         {"", " 1", "1 ", "+1", "-1", "1e3", "0x10", "12a", "18446744073709551616"})
+        EXPECT_FALSE(parse_whole_number(bad)) << bad;
+}
+
 TEST(PhysicalMemoryBytes, IsWholePagesOfPlausibleSize) {
     std::uint64_t bytes = physical_memory_bytes();
     EXPECT_GE(bytes, 64 * kM);

@@ -16,10 +16,8 @@ std::string compose(const std::string& action, const std::string& path, int erro
 }
 }  // namespace
 
-SystemError::SystemError(std::string action, std::string path, int error_number, std::string hint)
-    : Error(compose(action, path, error_number, hint)),
-      action_(std::move(action)),
-      path_(std::move(path)),
-      error_number_(error_number) {}
+SystemError::SystemError(const std::string& action, const std::string& path, int error_number,
+                         const std::string& hint)
+    : Error(compose(action, path, error_number, hint)) {}
 
 }  // namespace supervise

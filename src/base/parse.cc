@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <iterator>
 #include <limits>
@@ -197,6 +198,15 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
         throw UsageError(
             fmt::format("duration '{}' is too long (the most is {}d)", text, kMaximumDurationDays));
     return std::chrono::milliseconds(std::llround(total));
+}
+
+std::optional<std::uint64_t> parse_whole_number(std::string_view text) {
+    std::uint64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || !is_digit(text.front()) || ec != std::errc() ||
+        end != text.data() + text.size())
+        return std::nullopt;
+    return value;
 }
 
 double parse_percentage(std::string_view text, double max_percent) {

@@ -1,5 +1,5 @@
 #pragma once
-// Owning wrapper of a file descriptor; the only place fds are closed.
+// Owning wrapper of a file descriptor: outside sys/, descriptors are closed only by it.
 
 #include <utility>
 

@@ -1,0 +1,66 @@
+#pragma once
+// The base layer's records and names: "key=value" state files (owner records, waiter
+// tickets, task records), file names for arbitrary strings, and wall-clock time.
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace supervise {
+
+// Values of "key=value" lines: backslash and newline escaped.
+std::string escape_value(std::string_view value);
+std::string unescape_value(std::string_view value);
+
+// Writes a record: "version=1", the fields in order, then "end=1" (a record without it
+// was cut short).
+class RecordWriter {
+  public:
+    RecordWriter() { raw("version", "1"); }
+    // Escaped.
+    RecordWriter& field(std::string_view key, std::string_view value);
+    RecordWriter& field(std::string_view key, const std::string& value) {
+        return field(key, std::string_view(value));
+    }
+    RecordWriter& field(std::string_view key, const char* value) {
+        return field(key, std::string_view(value));
+    }
+    template <std::integral T>
+    RecordWriter& field(std::string_view key, T value) {
+        return raw(key, std::to_string(value));
+    }
+    // Shortest text that reads back as the same double.
+    RecordWriter& field(std::string_view key, double value);
+    // Not escaped: for values that cannot hold a newline or backslash.
+    RecordWriter& raw(std::string_view key, std::string_view value);
+    std::string finish() const;
+
+  private:
+    std::string text_;
+};
+
+// The "key=value" lines of a record, in order, values still escaped. Nothing when a line
+// has no '=', or "version=1" or the closing "end=1" is missing.
+using RecordFields = std::vector<std::pair<std::string, std::string>>;
+std::optional<RecordFields> record_fields(const std::string& text);
+// A field's number, to the last character: "", "2xyz", overflow throw std::invalid_argument.
+std::uint64_t field_u64(const std::string& value);
+int field_int(const std::string& value);
+double field_double(const std::string& value);
+
+// A file name for any string: readable percent-encoding (only [A-Za-z0-9._-] kept, no
+// leading '.'), so that no name can escape its directory; names that would encode past
+// 200 bytes become "h-<hash>".
+std::string encode_file_name(const std::string& name);
+// 64-bit FNV-1a of text, 16 hex digits.
+std::string name_hash(const std::string& text);
+bool valid_utf8(const std::string& text);
+
+// Seconds since the epoch, for records and "held for 3m12s".
+double unix_now();
+
+}  // namespace supervise

@@ -1,0 +1,77 @@
+#pragma once
+// Small, exact file I/O for kernel interface files (cgroupfs, procfs) and state files;
+// directory listings; private directories; flock(2).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "supervise/sys/fd.h"
+
+namespace supervise::sys {
+
+// Whole file as text. Throws SystemError.
+std::string read_file(const std::string& path);
+// As read_file, but nothing when the file cannot be read (gone, no permission).
+std::optional<std::string> try_read_file(const std::string& path);
+// Writes text with a single write(2), as kernel interface files want. Throws SystemError
+// whose action is `action` ("set memory limit in", ...).
+void write_file(const std::string& path, std::string_view text,
+                const std::string& action = "write");
+// Non-throwing variant: returns errno, 0 on success.
+int try_write_file(const std::string& path, std::string_view text);
+// Appends text (O_APPEND, never through a symlink); returns errno, 0 on success.
+int try_append_file(const std::string& path, std::string_view text);
+// Writes to a temporary file beside path and renames it over path: never a half-written
+// file. durable: fsync before the rename, for state that must survive a crash of the
+// machine (task results); volatile state under /run (locks) does not need it.
+void write_file_atomic(const std::string& path, std::string_view text, unsigned mode = 0644,
+                       bool durable = true);
+
+// Value of "key value" lines (memory.events, cpu.stat, memory.oom_control).
+std::optional<std::uint64_t> keyed_value(std::string_view text, std::string_view key);
+// Leading blanks skipped, then an unsigned integer ("max" and garbage give nothing); what
+// follows it is ignored. For kernel files: user input wants parse_whole_number().
+std::optional<std::uint64_t> parse_u64(std::string_view text);
+
+bool path_exists(const std::string& path);
+
+struct DirectoryEntry {
+    std::string name;
+    bool is_directory = false;
+};
+// The entries of a directory, without "." and ".."; without any other name starting
+// with '.' unless hidden is set. Empty when the directory cannot be read.
+std::vector<DirectoryEntry> list_directory(const std::string& path, bool hidden = false);
+// Removes a directory and the files in it (not recursive: it holds no directories).
+void remove_directory(const std::string& path);
+
+// mkdir 0700 (fine if it exists), then refuses anything one user could use against
+// another: a symlink, not a directory, another (non-root) user's, writable by others
+// without the sticky bit. `what` starts the messages ("state directory"). Throws
+// UsageError / SystemError.
+void make_private_dir(const std::string& path, const std::string& what = "directory");
+
+// An exclusive flock(2) on a file, held until release() or destruction.
+class FileLock {
+  public:
+    // Opens path (created 0600 when missing, never through a symlink) and waits for the
+    // lock. Throws SystemError.
+    static FileLock wait(const std::string& path);
+    // Creates path, which must not exist yet, and locks it at once: a file whose lock
+    // shows that its creator still lives. Throws SystemError.
+    static FileLock create_exclusive(const std::string& path);
+    // Whether a live process holds a lock on path (false when path is gone, or unlocked).
+    static bool held_elsewhere(const std::string& path);
+
+    int fd() const { return fd_.get(); }
+    void release() { fd_.reset(); }
+
+  private:
+    explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
+    UniqueFd fd_;
+};
+
+}  // namespace supervise::sys
