@@ -34,7 +34,7 @@ version=$(sed -nE '1s/^supervise \(([^)]*)\).*/\1/p' "$top/packaging/deb/debian/
 upstream=${version%-*}
 
 needed=(debhelper dpkg-dev fakeroot lintian man-db bash-completion cmake g++ pkg-config
-        libsystemd-dev libcli11-dev libspdlog-dev libfmt-dev pandoc systemd)
+        libsystemd-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev pandoc systemd)
 missing=()
 for p in "${needed[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

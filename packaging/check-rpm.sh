@@ -24,7 +24,7 @@ step() { echo "check-rpm: $*" >&2; }
 spec=$top/packaging/rpm/supervise.spec
 version=$(sed -nE 's/^Version:[[:space:]]*([^[:space:]]+).*/\1/p' "$spec")
 
-needed=(rpm rpmlint cmake g++ pkg-config libsystemd-dev libcli11-dev libspdlog-dev libfmt-dev pandoc)
+needed=(rpm rpmlint cmake g++ pkg-config libsystemd-dev libcli11-dev libspdlog-dev libfmt-dev nlohmann-json3-dev pandoc)
 missing=()
 for p in "${needed[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

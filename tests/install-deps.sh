@@ -4,7 +4,7 @@
 #   tests/install-deps.sh build   the build only
 #   tests/install-deps.sh         build + tests + the cgroup worlds
 set -euo pipefail
-build=(cmake make g++ pkg-config libsystemd-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev
+build=(cmake make g++ pkg-config libsystemd-dev libcli11-dev libspdlog-dev libfmt-dev libgtest-dev nlohmann-json3-dev
        pandoc python3 perl clang-format)
 tests=(git ca-certificates procps psmisc util-linux mount iproute2 coreutils findutils gawk strace
        systemd systemd-container dbus dbus-user-session libpam-systemd login passwd

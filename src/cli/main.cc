@@ -1,17 +1,19 @@
 // supervise: the command line. Parses, hands plain structs to the library, maps errors to
 // exit statuses. See supervise(1).
 
-#include <cstdio>
-#include <iostream>
+#include <cstdlib>
+#include <optional>
 
 #include "CLI/CLI.hpp"
-#include "cli/cli.h"
+#include "cli.h"
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 #include "supervise/error.h"
 #include "supervise/version.h"
 
 namespace {
+
+using namespace supervise;
 
 constexpr const char* kFooter = R"(
 Sizes: 512M, 4G, 1.5G (K/M/G/T, binary) or a share of RAM, 25%. Durations: 30 (seconds),
@@ -48,31 +50,59 @@ void setup_logging(int verbosity) {
     spdlog::set_default_logger(logger);
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    using namespace supervise;
+// Everything the command line fills in, and the subcommands it was parsed into.
+struct Invocation {
     cli::RunOptions run;
-    cli::GlobalOptions global;
+    cli::LockCommandOptions lock_options;
+    cli::TaskCommandOptions task_options;
+    std::string task_verb;
     bool doctor_json = false;
     int verbose = 0;
     bool quiet = false;
+    CLI::App *doctor = nullptr, *lock = nullptr, *unlock = nullptr, *check = nullptr,
+             *list = nullptr, *kill = nullptr, *kill_all = nullptr, *task = nullptr;
+};
 
-    CLI::App app{
-        "Run COMMAND in its own cgroup: limits enforced by the kernel, the whole process tree\n"
-        "killed when COMMAND ends or times out, a machine-readable result.\n\n"
-        "  supervise [OPTIONS] [--] COMMAND [ARGS...]\n"
-        "  supervise lock|unlock|check|list|kill|kill-all ...   (locks; see SUBCOMMAND --help)\n"
-        "  supervise task start|run|wait|status|log|list|kill|reset|gc ...   (run-once tasks)\n"
-        "  supervise doctor [--json]",
-        "supervise"};
-    app.footer(kFooter);
-    app.prefix_command();
-    app.set_version_flag("--version", std::string("supervise ") + SUPERVISE_VERSION + " (" +
-                                          SUPERVISE_BUILD_INFO +
-                                          "; drivers: systemd via sd-bus, cgroup2, hybrid)");
-    app.get_formatter()->column_width(30);
+const std::string kOptionsGroup = "Options";
 
+void add_slot_options(CLI::App* to, cli::RunOptions& run, const std::string& group) {
+    to->add_option("--slots", run.slots, "Slots of the lock: N at once (default 1), or 'cpus'")
+        ->type_name("N|cpus")
+        ->group(group);
+    to->add_option("--exclude-cpus", run.exclude_cpus, "With --slots cpus: leave K CPUs free")
+        ->type_name("K")
+        ->group(group);
+}
+
+void add_wait_options(CLI::App* to, cli::RunOptions& run, const std::string& group) {
+    to->add_option("--wait", run.wait, "Wait at most DUR for a slot (0: try once), then exit 75")
+        ->type_name("DUR")
+        ->group(group);
+    to->add_option("-m,--message", run.wait_message,
+                   "Say TEXT instead of the wait message (shown after 1s of waiting)")
+        ->type_name("TEXT")
+        ->group(group);
+    to->add_option("--conflict-exit-code", run.conflict_exit_code,
+                   "Exit status when the lock is not obtained (default 75)")
+        ->type_name("N")
+        ->check(CLI::Range(0, 255))
+        ->group(group);
+}
+
+void add_state_option(CLI::App* to, cli::RunOptions& run, const std::string& group) {
+    // (SUPERVISE_STATE_DIR is read after parsing: an envname on each of these copies
+    // would let the environment refill a value the command line gave.)
+    to->add_option("--state-dir", run.state_dir,
+                   "State here (env SUPERVISE_STATE_DIR). Default: locks in /run/supervise or "
+                   "$XDG_RUNTIME_DIR/supervise; tasks in /var/lib/supervise/tasks or "
+                   "$XDG_STATE_HOME/supervise/tasks")
+        ->type_name("DIR")
+        ->group(group);
+}
+
+// The options of a run, each group as --help shows it.
+void add_run_options(CLI::App& app, Invocation& in) {
+    auto& run = in.run;
     const std::string limits = "Limits";
     app.add_option("--memory", run.memory, "Hard memory limit; the kernel OOM-kills above it")
         ->envname("SUPERVISE_MEMORY")
@@ -130,9 +160,9 @@ int main(int argc, char** argv) {
         ->group(output);
     app.add_flag("--dry-run", run.dry_run, "Show driver, cgroup and limits; create and run nothing")
         ->group(output);
-    app.add_flag("-v,--verbose", verbose, "Say what is done: driver, cgroup, limits, signals")
+    app.add_flag("-v,--verbose", in.verbose, "Say what is done: driver, cgroup, limits, signals")
         ->group(output);
-    app.add_flag("-q,--quiet", quiet, "Only errors on stderr (no warnings, no OOM line)")
+    app.add_flag("-q,--quiet", in.quiet, "Only errors on stderr (no warnings, no OOM line)")
         ->group(output);
 
     const std::string locks = "Locks";
@@ -141,42 +171,9 @@ int main(int argc, char** argv) {
                    "this checkout)")
         ->type_name("NAME")
         ->group(locks);
-    auto add_slot_options = [&](CLI::App* to, const std::string& group) {
-        to->add_option("--slots", run.slots, "Slots of the lock: N at once (default 1), or 'cpus'")
-            ->type_name("N|cpus")
-            ->group(group);
-        to->add_option("--exclude-cpus", run.exclude_cpus, "With --slots cpus: leave K CPUs free")
-            ->type_name("K")
-            ->group(group);
-    };
-    auto add_wait_options = [&](CLI::App* to, const std::string& group) {
-        to->add_option("--wait", run.wait,
-                       "Wait at most DUR for a slot (0: try once), then exit 75")
-            ->type_name("DUR")
-            ->group(group);
-        to->add_option("-m,--message", run.wait_message,
-                       "Say TEXT instead of the wait message (shown after 1s of waiting)")
-            ->type_name("TEXT")
-            ->group(group);
-        to->add_option("--conflict-exit-code", run.conflict_exit_code,
-                       "Exit status when the lock is not obtained (default 75)")
-            ->type_name("N")
-            ->check(CLI::Range(0, 255))
-            ->group(group);
-    };
-    auto add_state_option = [&](CLI::App* to, const std::string& group) {
-        // (SUPERVISE_STATE_DIR is read after parsing: an envname on each of these copies
-        // would let the environment refill a value the command line gave.)
-        to->add_option("--state-dir", run.state_dir,
-                       "State here (env SUPERVISE_STATE_DIR). Default: locks in /run/supervise or "
-                       "$XDG_RUNTIME_DIR/supervise; tasks in /var/lib/supervise/tasks or "
-                       "$XDG_STATE_HOME/supervise/tasks")
-            ->type_name("DIR")
-            ->group(group);
-    };
-    add_slot_options(&app, locks);
-    add_wait_options(&app, locks);
-    add_state_option(&app, locks);
+    add_slot_options(&app, run, locks);
+    add_wait_options(&app, run, locks);
+    add_state_option(&app, run, locks);
 
     const std::string cgroups = "Cgroups";
     app.add_option("--driver", run.driver, "auto (default), systemd, cgroup2 or hybrid")
@@ -188,16 +185,17 @@ int main(int argc, char** argv) {
         ->envname("SUPERVISE_CGROUP_ROOT")
         ->type_name("DIR")
         ->group(cgroups);
-    if (const char* manager = std::getenv("SUPERVISE_SYSTEMD_MANAGER"))
-        run.systemd_manager = manager;
+}
 
-    auto* doctor = app.add_subcommand(
+// doctor, lock, unlock, check, list, kill, kill-all.
+void add_lock_subcommands(CLI::App& app, Invocation& in) {
+    auto& run = in.run;
+    auto& lock_options = in.lock_options;
+    in.doctor = app.add_subcommand(
         "doctor", "Show which cgroup drivers work here, and why the others do not");
-    doctor->add_flag("--json", doctor_json, "Machine-readable report");
+    in.doctor->add_flag("--json", in.doctor_json, "Machine-readable report");
 
-    cli::LockCommandOptions lock_options;
-    const std::string options_group = "Options";
-    auto* lock = app.add_subcommand(
+    auto* lock = in.lock = app.add_subcommand(
         "lock",
         "Take a slot of lock NAME for the calling process (or --owner PID) and return 0; "
         "it is released when that process exits, or by 'supervise unlock'. Exit 75 if not "
@@ -206,56 +204,60 @@ int main(int argc, char** argv) {
     lock->add_option("--owner", lock_options.owner,
                      "The process that holds the lock (default: the caller; use $$ inside $(...))")
         ->type_name("PID");
-    add_slot_options(lock, options_group);
-    add_wait_options(lock, options_group);
-    add_state_option(lock, options_group);
-    lock->add_flag("-q,--quiet", quiet, "No wait messages");
+    add_slot_options(lock, run, kOptionsGroup);
+    add_wait_options(lock, run, kOptionsGroup);
+    add_state_option(lock, run, kOptionsGroup);
+    lock->add_flag("-q,--quiet", in.quiet, "No wait messages");
 
-    auto* unlock = app.add_subcommand(
+    auto* unlock = in.unlock = app.add_subcommand(
         "unlock",
         "Release lock NAME held by the calling process (or --owner PID); exit 1 if it "
         "holds none");
     unlock->add_option("NAME", lock_options.name, "Lock name")->required();
     unlock->add_option("--owner", lock_options.owner, "The process that holds the lock")
         ->type_name("PID");
-    add_state_option(unlock, options_group);
+    add_state_option(unlock, run, kOptionsGroup);
 
-    auto* check = app.add_subcommand(
+    auto* check = in.check = app.add_subcommand(
         "check",
         "Exit 0 if lock NAME has a free slot (also when never used), 1 if busy; takes nothing");
     check->add_option("NAME", lock_options.name, "Lock name")->required();
-    add_slot_options(check, options_group);
-    add_state_option(check, options_group);
+    add_slot_options(check, run, kOptionsGroup);
+    add_state_option(check, run, kOptionsGroup);
 
-    auto* list = app.add_subcommand("list", "Show locks, their holders and waiters in queue order");
+    auto* list = in.list =
+        app.add_subcommand("list", "Show locks, their holders and waiters in queue order");
     list->add_option("NAME", lock_options.name, "Only this lock");
     list->add_flag("--json", lock_options.json, "One JSON array of pools");
     list->add_flag("--csv", lock_options.csv, "CSV, one row per holder or waiter");
-    add_state_option(list, options_group);
+    add_state_option(list, run, kOptionsGroup);
 
-    auto* kill = app.add_subcommand(
+    auto* kill = in.kill = app.add_subcommand(
         "kill",
         "Send a signal to the whole process trees of lock NAME's holders (exit 1: no such lock)");
     kill->add_option("NAME", lock_options.name, "Lock name")->required();
     kill->add_option("--signal", lock_options.signal, "Signal to send (default TERM)")
         ->type_name("SIG");
-    add_state_option(kill, options_group);
+    add_state_option(kill, run, kOptionsGroup);
 
-    auto* kill_all = app.add_subcommand(
+    auto* kill_all = in.kill_all = app.add_subcommand(
         "kill-all",
         "Kill every supervised run you can see (cgroups named run-*/lock-* under the direct "
         "drivers' supervise/ directory, scopes in supervise.slice, lock holders), cancel queued "
         "waiters, wait until all are gone, remove their cgroups and records");
-    add_state_option(kill_all, options_group);
+    add_state_option(kill_all, run, kOptionsGroup);
+}
 
-    cli::TaskCommandOptions task_options;
-    auto* task = app.add_subcommand(
+// task start|run|wait|status|log|list|kill|reset|gc.
+void add_task_subcommands(CLI::App& app, Invocation& in) {
+    auto& task_options = in.task_options;
+    auto& task_verb = in.task_verb;
+    auto* task = in.task = app.add_subcommand(
         "task",
         "Run-once background tasks keyed by an ID: start once, wait from anywhere, cached "
         "result with a TTL, logs, kill, reset");
     task->require_subcommand(1);
     task->fallthrough();
-    std::string task_verb;
     auto add_task = [&](const char* verb, const char* help) {
         auto* sub = task->add_subcommand(verb, help);
         sub->add_option("ID", task_options.id, "Task id (any string up to 255 bytes)")->required();
@@ -290,7 +292,7 @@ int main(int argc, char** argv) {
         ->add_option("-m,--message", task_options.wait_message,
                      "Say TEXT instead of the wait message")
         ->type_name("TEXT");
-    task_wait->add_flag("-q,--quiet", quiet, "No wait message");
+    task_wait->add_flag("-q,--quiet", in.quiet, "No wait message");
     add_task("status", "running / succeeded / failed(N) / lost / expired (exit 1: unknown id)")
         ->add_flag("--json", task_options.json, "Fields as one JSON object");
     add_task("log", "The task's output")
@@ -305,33 +307,26 @@ int main(int argc, char** argv) {
     task->add_subcommand("gc", "Remove expired results and their logs")->callback([&task_verb] {
         task_verb = "gc";
     });
-    for (auto* sub : task->get_subcommands({})) add_state_option(sub, options_group);
+    for (auto* sub : task->get_subcommands({})) add_state_option(sub, in.run, kOptionsGroup);
+}
 
-    // Everything after the first "--" is the command, whatever it looks like (even the
-    // name of a subcommand): CLI11 only sees what comes before.
-    int split = argc;
-    for (int i = 1; i < argc; ++i) {
-        if (std::string(argv[i]) == "--") {
-            split = i;
-            break;
-        }
-    }
-    try {
-        app.parse(split, argv);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
-    } catch (const CLI::ParseError& e) {
-        cli::error_message(std::string(e.what()) + " (see 'supervise --help')");
-        return kExitFailure;
-    }
-    global.verbosity = quiet ? -1 : verbose;
+// Position of the first "--", or argc. Everything after it is the command, whatever it
+// looks like (even the name of a subcommand): CLI11 only sees what comes before.
+int command_separator(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i)
+        if (std::string(argv[i]) == "--") return i;
+    return argc;
+}
+
+// Option values the environment gives, and options that only make sense together.
+// Returns an exit status for a misuse.
+std::optional<int> settle_options(CLI::App& app, Invocation& in) {
+    auto& run = in.run;
     run.lock_given = app.get_option("--lock")->count() > 0;
     if (run.state_dir.empty())
         if (const char* state = std::getenv("SUPERVISE_STATE_DIR")) run.state_dir = state;
+    if (const char* manager = std::getenv("SUPERVISE_SYSTEMD_MANAGER"))
+        run.systemd_manager = manager;
     if (!run.lock_given && app.get_subcommands().empty()) {
         for (const char* option :
              {"--slots", "--exclude-cpus", "--wait", "--message", "--conflict-exit-code"}) {
@@ -341,7 +336,18 @@ int main(int argc, char** argv) {
             }
         }
     }
-    setup_logging(global.verbosity);
+    // The environment's --memory-warn applies only where there is a limit to warn about.
+    if (const char* warn = std::getenv("SUPERVISE_MEMORY_WARN");
+        warn && run.memory_warn.empty() && !run.memory.empty())
+        run.memory_warn = warn;
+    return std::nullopt;
+}
+
+// Puts the words that are not options where they belong: the command of a run or of
+// task start/run; anywhere else they are a mistake. Returns an exit status for a misuse.
+std::optional<int> take_command(CLI::App& app, Invocation& in, int argc, char** argv, int split) {
+    auto& run = in.run;
+    auto& task_options = in.task_options;
     run.command = app.remaining();
     bool separated = split < argc && run.command.empty();
     if (split < argc) {
@@ -349,18 +355,18 @@ int main(int argc, char** argv) {
         if (!run.command.empty()) run.command.emplace_back("--");
         run.command.insert(run.command.end(), argv + split + 1, argv + argc);
     }
-    // Only a run (and task start/run) takes a COMMAND: anything else left over is a mistake.
-    std::vector<CLI::App*> no_arguments{doctor, lock, unlock, check, list, kill, kill_all};
-    for (auto* sub : task->get_subcommands({}))
-        if (sub->get_name() != "start" && sub->get_name() != "run") no_arguments.push_back(sub);
-    // "task start ID ls -l": what follows the command's first word is the command's
-    for (auto* sub : task->get_subcommands({}))
-        if (*sub && (sub->get_name() == "start" || sub->get_name() == "run") &&
-            !task_options.command.empty()) {
+    std::vector<CLI::App*> no_arguments{in.doctor, in.lock, in.unlock,  in.check,
+                                        in.list,   in.kill, in.kill_all};
+    for (auto* sub : in.task->get_subcommands({})) {
+        bool takes_command = sub->get_name() == "start" || sub->get_name() == "run";
+        if (!takes_command) no_arguments.push_back(sub);
+        // "task start ID ls -l": what follows the command's first word is the command's
+        if (takes_command && *sub && !task_options.command.empty()) {
             task_options.command.insert(task_options.command.end(), run.command.begin(),
                                         run.command.end());
             run.command.clear();
         }
+    }
     for (auto* sub : no_arguments) {
         std::vector<std::string> extra = sub->remaining();
         if (*sub && extra.empty() && !run.command.empty()) extra = run.command;
@@ -377,25 +383,66 @@ int main(int argc, char** argv) {
             "' (see 'supervise --help'; put '--' before a COMMAND that starts with '-')");
         return kExitFailure;
     }
-    // The environment's --memory-warn applies only where there is a limit to warn about.
-    if (const char* warn = std::getenv("SUPERVISE_MEMORY_WARN");
-        warn && run.memory_warn.empty() && !run.memory.empty())
-        run.memory_warn = warn;
+    // After "--" CLI11 hands a task's command to the top level's remaining arguments.
+    if (*in.task && task_options.command.empty()) task_options.command = run.command;
+    return std::nullopt;
+}
 
+int dispatch(Invocation& in, const cli::GlobalOptions& global) {
+    const auto& run = in.run;
+    if (*in.doctor) return cli::doctor_command(run, in.doctor_json);
+    if (*in.lock) return cli::lock_command(run, in.lock_options, global);
+    if (*in.unlock) return cli::unlock_command(run, in.lock_options, global);
+    if (*in.check) return cli::check_command(run, in.lock_options, global);
+    if (*in.list) return cli::list_command(run, in.lock_options, global);
+    if (*in.kill) return cli::kill_command(run, in.lock_options, global);
+    if (*in.kill_all) return cli::kill_all_command(run, global);
+    if (*in.task) return cli::task_command(in.task_verb, run, in.task_options, global);
+    return cli::run_command(run, global);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    using namespace supervise;
+    CLI::App app{
+        "Run COMMAND in its own cgroup: limits enforced by the kernel, the whole process tree\n"
+        "killed when COMMAND ends or times out, a machine-readable result.\n\n"
+        "  supervise [OPTIONS] [--] COMMAND [ARGS...]\n"
+        "  supervise lock|unlock|check|list|kill|kill-all ...   (locks; see SUBCOMMAND --help)\n"
+        "  supervise task start|run|wait|status|log|list|kill|reset|gc ...   (run-once tasks)\n"
+        "  supervise doctor [--json]",
+        "supervise"};
+    app.footer(kFooter);
+    app.prefix_command();
+    app.set_version_flag("--version", std::string("supervise ") + SUPERVISE_VERSION + " (" +
+                                          SUPERVISE_BUILD_INFO +
+                                          "; drivers: systemd via sd-bus, cgroup2, hybrid)");
+    app.get_formatter()->column_width(30);
+    Invocation in;
+    add_run_options(app, in);
+    add_lock_subcommands(app, in);
+    add_task_subcommands(app, in);
+
+    int split = command_separator(argc, argv);
     try {
-        if (*doctor) return cli::doctor_command(run, doctor_json);
-        if (*lock) return cli::lock_command(run, lock_options, global);
-        if (*unlock) return cli::unlock_command(run, lock_options);
-        if (*check) return cli::check_command(run, lock_options);
-        if (*list) return cli::list_command(run, lock_options);
-        if (*kill) return cli::kill_command(run, lock_options, global);
-        if (*kill_all) return cli::kill_all_command(run, global);
-        if (*task) {
-            // After "--" CLI11 hands the command to the top level's remaining arguments.
-            if (task_options.command.empty()) task_options.command = run.command;
-            return cli::task_command(task_verb, run, task_options, global);
-        }
-        return cli::run_command(run, global);
+        app.parse(split, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        cli::error_message(std::string(e.what()) + " (see 'supervise --help')");
+        return kExitFailure;
+    }
+    cli::GlobalOptions global{in.quiet ? -1 : in.verbose};
+    if (auto misuse = settle_options(app, in)) return *misuse;
+    setup_logging(global.verbosity);
+    if (auto misuse = take_command(app, in, argc, argv, split)) return *misuse;
+    try {
+        return dispatch(in, global);
     } catch (const Error& e) {
         cli::error_message(e.what());
         return e.exit_status();
