@@ -12,6 +12,8 @@
 #include <utility>
 #include <vector>
 
+#include "supervise/error.h"
+
 namespace supervise {
 
 enum class DriverKind { automatic, systemd, cgroup2, hybrid };
@@ -105,7 +107,12 @@ struct DriverOptions {
     DriverKind kind = DriverKind::automatic;
     std::string cgroup_root;      // parent for the direct drivers; empty = automatic
     std::string systemd_manager;  // "system", "user" or empty = by uid
+    // What a run's cgroup could not clean up when it was destroyed without remove().
+    WarningSink on_warning;
 };
+
+// "system", "user" or empty (by uid: root's is the system manager).
+bool valid_systemd_manager(const std::string& manager);
 
 // Picks and prepares a driver. Throws Error with a one-line reason when none is usable.
 std::unique_ptr<CgroupDriver> make_driver(const DriverOptions& options);
@@ -185,6 +192,9 @@ std::uint64_t cgroup_id(const std::string& directory);
 // Blocks until directory is gone (systemd removing a scope, say) or timeout passes; event
 // driven (inotify IN_DELETE on the parent: cgroupfs sends no IN_DELETE_SELF). True when gone.
 bool wait_until_removed(const std::string& directory, std::chrono::milliseconds timeout);
+
+// One rmdir, for a directory that other runs may still use (then it stays).
+void remove_if_unused(const std::string& directory);
 
 // rmdir that waits out the short EBUSY of a cgroup whose last process just exited.
 // Returns errno (0 on success, ENOENT counts as success).

@@ -34,7 +34,8 @@ void enable_controller(const std::string& dir, const std::string& controller, bo
 
 class Cgroup2Driver final : public CgroupDriver {
   public:
-    explicit Cgroup2Driver(std::string base) : base_(std::move(base)) {}
+    Cgroup2Driver(std::string base, WarningSink warn)
+        : base_(std::move(base)), warn_(std::move(warn)) {}
     DriverKind kind() const override { return DriverKind::cgroup2; }
     std::string planned_path(const std::string& name) const override {
         return base_ + "/supervise/" + name;
@@ -62,7 +63,7 @@ class Cgroup2Driver final : public CgroupDriver {
         });
         CgroupView view;
         view.unified = parent + "/" + name;
-        auto run = std::make_unique<OwnedRunCgroup>(view, DriverKind::cgroup2);
+        auto run = std::make_unique<OwnedRunCgroup>(view, DriverKind::cgroup2, warn_);
         // From here on, an exception destroys `run`, which removes the directory.
         auto set = [&](const char* file, const std::string& value, const char* what) {
             sys::write_file(view.unified + "/" + file, value, std::string("set ") + what + " in");
@@ -81,11 +82,14 @@ class Cgroup2Driver final : public CgroupDriver {
 
   private:
     std::string base_;
+    WarningSink warn_;
 };
 
 }  // namespace
 
-std::unique_ptr<CgroupDriver> make_cgroup2_driver(const Layout& layout, const std::string& root) {
+std::unique_ptr<CgroupDriver> make_cgroup2_driver(const Layout& layout,
+                                                  const DriverOptions& options) {
+    const auto& root = options.cgroup_root;
     if (layout.unified_mount.empty())
         throw Error(
             "the cgroup2 driver needs a cgroup v2 hierarchy, and none is mounted "
@@ -94,7 +98,8 @@ std::unique_ptr<CgroupDriver> make_cgroup2_driver(const Layout& layout, const st
         throw Error(
             "the cgroup2 driver needs the memory controller on cgroup v2, but this "
             "host has it on v1 (use --driver hybrid)");
-    return std::make_unique<Cgroup2Driver>(root.empty() ? layout.own_unified_dir() : root);
+    return std::make_unique<Cgroup2Driver>(root.empty() ? layout.own_unified_dir() : root,
+                                           options.on_warning);
 }
 
 }  // namespace supervise::cgroup

@@ -183,8 +183,12 @@ std::pair<int, std::string> remove_run_directories(const std::vector<std::string
     std::pair<int, std::string> first_error{0, ""};
     for (auto dir = dirs.rbegin(); dir != dirs.rend(); ++dir)
         if (int err = remove_cgroup_dir(*dir); err && !first_error.first) first_error = {err, *dir};
-    for (const auto& dir : dirs) ::rmdir(dir.substr(0, dir.rfind('/')).c_str());  // when unused
+    for (const auto& dir : dirs) remove_if_unused(dir.substr(0, dir.rfind('/')));
     return first_error;
+}
+
+void remove_if_unused(const std::string& directory) {
+    ::rmdir(directory.c_str());  // EBUSY, ENOTEMPTY: still used
 }
 
 int remove_cgroup_dir(const std::string& directory) {

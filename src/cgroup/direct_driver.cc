@@ -16,7 +16,8 @@
 
 namespace supervise::cgroup {
 
-OwnedRunCgroup::OwnedRunCgroup(CgroupView view, DriverKind driver) : view_(std::move(view)) {
+OwnedRunCgroup::OwnedRunCgroup(CgroupView view, DriverKind driver, WarningSink warn)
+    : view_(std::move(view)), warn_(std::move(warn)) {
     identity_.path = view_.unified;
     identity_.id = cgroup_id(view_.unified);
     identity_.boot_id = current_boot_id();
@@ -33,7 +34,7 @@ OwnedRunCgroup::~OwnedRunCgroup() {
         }
         remove();
     } catch (const std::exception& e) {
-        spdlog::warn("{}", e.what());
+        if (warn_) warn_(e.what());
     }
 }
 

@@ -17,7 +17,7 @@ class OwnedRunCgroup final : public RunCgroup {
   public:
     // view: the run's directories (the "supervise" directories above them are removed
     // with them when no other run uses them).
-    OwnedRunCgroup(CgroupView view, DriverKind driver);
+    OwnedRunCgroup(CgroupView view, DriverKind driver, WarningSink warn);
     ~OwnedRunCgroup() override;
 
     int clone_into_fd() const override { return unified_fd_.get(); }
@@ -38,6 +38,7 @@ class OwnedRunCgroup final : public RunCgroup {
     CgroupView view_;
     CgroupIdentity identity_;
     sys::UniqueFd unified_fd_;
+    WarningSink warn_;
     bool removed_ = false;
 };
 

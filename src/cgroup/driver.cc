@@ -38,6 +38,10 @@ DriverKind parse_driver_kind(const std::string& text) {
     throw UsageError("unknown driver '" + text + "' (use auto, systemd, cgroup2 or hybrid)");
 }
 
+bool valid_systemd_manager(const std::string& manager) {
+    return manager.empty() || manager == "system" || manager == "user";
+}
+
 const std::string& current_boot_id() {
     static const std::string boot_id = [] {
         std::string text = sys::read_file("/proc/sys/kernel/random/boot_id");
@@ -67,18 +71,17 @@ std::unique_ptr<CgroupDriver> make_driver(const DriverOptions& options) {
         case DriverKind::systemd:
             return cgroup::make_systemd_driver(options);
         case DriverKind::cgroup2:
-            return cgroup::make_cgroup2_driver(layout, options.cgroup_root);
+            return cgroup::make_cgroup2_driver(layout, options);
         case DriverKind::hybrid:
-            return cgroup::make_hybrid_driver(layout, options.cgroup_root);
+            return cgroup::make_hybrid_driver(layout, options);
         case DriverKind::automatic:
             break;
     }
     std::string why_not_systemd;
     if (options.cgroup_root.empty() && cgroup::systemd_available(options, why_not_systemd))
         return cgroup::make_systemd_driver(options);
-    if (layout.hybrid()) return cgroup::make_hybrid_driver(layout, options.cgroup_root);
-    if (!layout.unified_mount.empty())
-        return cgroup::make_cgroup2_driver(layout, options.cgroup_root);
+    if (layout.hybrid()) return cgroup::make_hybrid_driver(layout, options);
+    if (!layout.unified_mount.empty()) return cgroup::make_cgroup2_driver(layout, options);
     throw Error("no usable cgroup driver: no systemd manager (" + why_not_systemd +
                 ") and no cgroup2 hierarchy mounted (see 'supervise doctor')");
 }
@@ -90,9 +93,8 @@ DriverReport probe_direct(DriverKind kind, const DriverOptions& options) {
     DriverReport report{kind, false, "", {}};
     const auto& layout = cgroup::Layout::current();
     try {
-        auto driver = kind == DriverKind::cgroup2
-                          ? cgroup::make_cgroup2_driver(layout, options.cgroup_root)
-                          : cgroup::make_hybrid_driver(layout, options.cgroup_root);
+        auto driver = kind == DriverKind::cgroup2 ? cgroup::make_cgroup2_driver(layout, options)
+                                                  : cgroup::make_hybrid_driver(layout, options);
         std::string name = "doctor-" + std::to_string(::getpid());
         auto run = driver->create(name, {});
         std::string path = run->unified_path();
@@ -194,9 +196,9 @@ void remove_run_cgroups(const DriverOptions& options, const std::vector<std::str
         }
     }
     // Our own "supervise" directories, when no other run uses them.
-    ::rmdir(parent.c_str());
+    remove_if_unused(parent);
     for (const char* controller : {"memory", "pids", "cpu"})
-        if (auto v1 = layout.own_v1_dir(controller)) ::rmdir((*v1 + "/supervise").c_str());
+        if (auto v1 = layout.own_v1_dir(controller)) remove_if_unused(*v1 + "/supervise");
 }
 
 std::vector<DriverReport> probe_drivers(const DriverOptions& options) {

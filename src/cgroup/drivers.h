@@ -11,10 +11,13 @@
 namespace supervise::cgroup {
 
 // Pure cgroup v2, self-managed: runs go to <base>/supervise/<name>, where base is
-// `root` or, when empty, our own cgroup (the root of a cgroup namespace in a container).
-std::unique_ptr<CgroupDriver> make_cgroup2_driver(const Layout& layout, const std::string& root);
+// options.cgroup_root or, when empty, our own cgroup (the root of a cgroup namespace in a
+// container).
+std::unique_ptr<CgroupDriver> make_cgroup2_driver(const Layout& layout,
+                                                  const DriverOptions& options);
 // Hybrid: v2 for membership and kill, v1 memory (and pids, cpu) for limits and accounting.
-std::unique_ptr<CgroupDriver> make_hybrid_driver(const Layout& layout, const std::string& root);
+std::unique_ptr<CgroupDriver> make_hybrid_driver(const Layout& layout,
+                                                 const DriverOptions& options);
 // Transient scopes of the system manager (root) or the user manager.
 std::unique_ptr<CgroupDriver> make_systemd_driver(const DriverOptions& options);
 

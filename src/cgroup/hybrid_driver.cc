@@ -13,11 +13,13 @@ namespace {
 class HybridDriver final : public CgroupDriver {
   public:
     HybridDriver(std::string unified_base, std::string memory_base,
-                 std::optional<std::string> pids_base, std::optional<std::string> cpu_base)
+                 std::optional<std::string> pids_base, std::optional<std::string> cpu_base,
+                 WarningSink warn)
         : unified_base_(std::move(unified_base)),
           memory_base_(std::move(memory_base)),
           pids_base_(std::move(pids_base)),
-          cpu_base_(std::move(cpu_base)) {}
+          cpu_base_(std::move(cpu_base)),
+          warn_(std::move(warn)) {}
 
     DriverKind kind() const override { return DriverKind::hybrid; }
     std::string planned_path(const std::string& name) const override {
@@ -79,7 +81,7 @@ class HybridDriver final : public CgroupDriver {
             set(*view.cpu_v1, "cpu.cfs_quota_us",
                 std::to_string(cpu_quota_usec(*limits.cpu_percent, 100000)), "CPU limit");
         }
-        auto run = std::make_unique<OwnedRunCgroup>(view, DriverKind::hybrid);
+        auto run = std::make_unique<OwnedRunCgroup>(view, DriverKind::hybrid, warn_);
         made.keep = true;
         return run;
     }
@@ -87,11 +89,14 @@ class HybridDriver final : public CgroupDriver {
   private:
     std::string unified_base_, memory_base_;
     std::optional<std::string> pids_base_, cpu_base_;
+    WarningSink warn_;
 };
 
 }  // namespace
 
-std::unique_ptr<CgroupDriver> make_hybrid_driver(const Layout& layout, const std::string& root) {
+std::unique_ptr<CgroupDriver> make_hybrid_driver(const Layout& layout,
+                                                 const DriverOptions& options) {
+    const auto& root = options.cgroup_root;
     if (!layout.hybrid())
         throw Error(layout.unified_mount.empty()
                         ? "the hybrid driver needs cgroup2 mounted beside the v1 controllers "
@@ -100,7 +105,7 @@ std::unique_ptr<CgroupDriver> make_hybrid_driver(const Layout& layout, const std
                           "is pure cgroup v2 (use --driver cgroup2)");
     return std::make_unique<HybridDriver>(root.empty() ? layout.own_unified_dir() : root,
                                           *layout.own_v1_dir("memory"), layout.own_v1_dir("pids"),
-                                          layout.own_v1_dir("cpu"));
+                                          layout.own_v1_dir("cpu"), options.on_warning);
 }
 
 }  // namespace supervise::cgroup

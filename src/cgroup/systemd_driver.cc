@@ -164,8 +164,11 @@ std::optional<std::uint64_t> larger(std::optional<std::uint64_t> a,
 
 class ScopeRunCgroup final : public RunCgroup {
   public:
-    ScopeRunCgroup(std::shared_ptr<Bus> bus, std::string name, Limits limits)
-        : bus_(std::move(bus)), run_name_(std::move(name)), limits_(limits) {
+    ScopeRunCgroup(std::shared_ptr<Bus> bus, std::string name, Limits limits, WarningSink warn)
+        : bus_(std::move(bus)),
+          run_name_(std::move(name)),
+          limits_(limits),
+          warn_(std::move(warn)) {
         identity_.driver = DriverKind::systemd;
         identity_.unit = scope_name(run_name_);
         identity_.boot_id = current_boot_id();
@@ -210,6 +213,7 @@ class ScopeRunCgroup final : public RunCgroup {
     CgroupIdentity identity_;
     Keeper keeper_;
     std::optional<CgroupStats> before_kill_;
+    WarningSink warn_;
     bool start_requested_ = false;
     bool owns_unit_ = false;  // the manager accepted our StartTransientUnit (not a namesake's)
     bool removed_ = false;
@@ -429,13 +433,14 @@ ScopeRunCgroup::~ScopeRunCgroup() {
         removed_ = true;
         make_sure_scope_is_gone();
     } catch (const std::exception& e) {
-        spdlog::warn("{}", e.what());
+        if (warn_) warn_(e.what());
     }
 }
 
 class SystemdDriver final : public CgroupDriver {
   public:
-    explicit SystemdDriver(std::shared_ptr<Bus> bus) : bus_(std::move(bus)) {}
+    SystemdDriver(std::shared_ptr<Bus> bus, WarningSink warn)
+        : bus_(std::move(bus)), warn_(std::move(warn)) {}
     DriverKind kind() const override { return DriverKind::systemd; }
     std::unique_ptr<RunCgroup> create(const std::string& name, const Limits& limits) override;
     std::string planned_path(const std::string& name) const override {
@@ -446,6 +451,7 @@ class SystemdDriver final : public CgroupDriver {
   private:
     std::shared_ptr<Bus> bus_;
     std::optional<ManagerControllers> controllers_;  // read at the first run with limits
+    WarningSink warn_;
 };
 
 std::unique_ptr<RunCgroup> SystemdDriver::create(const std::string& name, const Limits& limits) {
@@ -468,7 +474,7 @@ std::unique_ptr<RunCgroup> SystemdDriver::create(const std::string& name, const 
         if (limits.tasks_max && !controllers_->pids) refuse("a task limit", "pids");
         if (limits.cpu_percent && !controllers_->cpu) refuse("a CPU limit", "cpu");
     }
-    return std::make_unique<ScopeRunCgroup>(bus_, name, limits);
+    return std::make_unique<ScopeRunCgroup>(bus_, name, limits, warn_);
 }
 
 std::shared_ptr<Bus> connect(const DriverOptions& options, std::chrono::milliseconds timeout,
@@ -484,11 +490,10 @@ std::shared_ptr<Bus> connect(const DriverOptions& options, std::chrono::millisec
 }  // namespace
 
 bool wants_user_manager(const DriverOptions& options) {
-    if (options.systemd_manager == "user") return true;
-    if (options.systemd_manager == "system") return false;
-    if (options.systemd_manager.empty()) return ::geteuid() != 0;
-    throw UsageError("unknown systemd manager '" + options.systemd_manager +
-                     "' (use system or user)");
+    if (!valid_systemd_manager(options.systemd_manager))
+        throw UsageError("unknown systemd manager '" + options.systemd_manager +
+                         "' (use system or user)");
+    return options.systemd_manager.empty() ? ::geteuid() != 0 : options.systemd_manager == "user";
 }
 
 std::unique_ptr<CgroupDriver> make_systemd_driver(const DriverOptions& options) {
@@ -497,7 +502,7 @@ std::unique_ptr<CgroupDriver> make_systemd_driver(const DriverOptions& options) 
     std::string version;
     auto bus = connect(options, kCallTimeout, version);
     spdlog::debug("systemd {} {} on {}", version, bus->manager_name(), bus->address());
-    return std::make_unique<SystemdDriver>(std::move(bus));
+    return std::make_unique<SystemdDriver>(std::move(bus), options.on_warning);
 }
 
 bool systemd_available(const DriverOptions& options, std::string& reason) {

@@ -75,8 +75,7 @@ DriverOptions to_driver_options(const RunOptions& options) {
     if (!options.driver.empty()) driver.kind = parse_driver_kind(options.driver);
     driver.cgroup_root = options.cgroup_root;
     driver.systemd_manager = options.systemd_manager;
-    if (!driver.systemd_manager.empty() && driver.systemd_manager != "system" &&
-        driver.systemd_manager != "user")
+    if (!valid_systemd_manager(driver.systemd_manager))
         throw UsageError("SUPERVISE_SYSTEMD_MANAGER: use 'system' or 'user', not '" +
                          driver.systemd_manager + "'");
     return driver;

@@ -256,7 +256,7 @@ PoolState scan_pool(const PoolPaths& paths, const WarningSink& warn) {
                     continue;
                 remove_cgroup_dir(path);
             }
-            if (!scopes) ::rmdir(dir.c_str());  // fails while any run uses it
+            if (!scopes) remove_if_unused(dir);
         }
     }
 

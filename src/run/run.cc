@@ -100,15 +100,16 @@ class Run::Impl {
     bool memory_warned_ = false;
     RunResult result_;
 
+    void emit(RunEvent::Kind kind, const std::string& message) {
+        if (spec_.on_event) spec_.on_event({kind, message});
+    }
+
   private:
     void handle_signals();
     void on_timeout();
     void check_memory();
     void pump(sys::UniqueFd& pipe, int our_fd, std::string* capture);
     void finish(const siginfo_t& info);
-    void emit(RunEvent::Kind kind, const std::string& message) {
-        if (spec_.on_event) spec_.on_event({kind, message});
-    }
 };
 
 void Run::Impl::launch() {
@@ -121,6 +122,9 @@ void Run::Impl::launch() {
             ::open(spec_.log_path->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
         if (!log_) throw SystemError("open log file", *spec_.log_path, errno);
     }
+    spec_.driver.on_warning = [this](const std::string& text) {
+        emit(RunEvent::Kind::info, "warning: " + text);
+    };
     driver_ = make_driver(spec_.driver);
     std::string name = spec_.cgroup_name.empty() ? generated_name() : spec_.cgroup_name;
     cgroup_ = driver_->create(name, spec_.limits);
@@ -392,7 +396,7 @@ Run::~Run() {
         impl_->cancel();
         impl_->wait_until(std::nullopt);
     } catch (const std::exception& e) {
-        spdlog::warn("{}", e.what());
+        impl_->emit(RunEvent::Kind::info, std::string("warning: ") + e.what());
     }
 }
 

@@ -1,0 +1,2 @@
+// Must not compile: lock/ is below run/.
+#include "supervise/run.h"
