@@ -53,6 +53,10 @@ struct CgroupStats {
     std::uint64_t oom_kills = 0;
     std::optional<double> user_seconds;
     std::optional<double> system_seconds;
+
+    // Two readings of one cgroup as one: the larger peak and OOM count (counters only
+    // grow), the later CPU times where known. For a cgroup that may vanish between them.
+    static CgroupStats combine(const CgroupStats& earlier, const CgroupStats& later);
 };
 
 // One run's cgroup (or scope). Destroying it removes the cgroup if it is still there;

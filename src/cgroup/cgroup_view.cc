@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <thread>
@@ -47,6 +48,16 @@ bool freeze(const std::string& unified) {
 }
 
 }  // namespace
+
+CgroupStats CgroupStats::combine(const CgroupStats& earlier, const CgroupStats& later) {
+    CgroupStats both = later;
+    if (earlier.memory_peak)
+        both.memory_peak = std::max(earlier.memory_peak, later.memory_peak);  // nullopt < any
+    both.oom_kills = std::max(earlier.oom_kills, later.oom_kills);
+    if (!both.user_seconds) both.user_seconds = earlier.user_seconds;
+    if (!both.system_seconds) both.system_seconds = earlier.system_seconds;
+    return both;
+}
 
 std::vector<std::string> CgroupView::directories() const {
     std::vector<std::string> all{unified};
@@ -115,24 +126,9 @@ void CgroupView::signal_all(int sig) const {
 }
 
 bool CgroupView::wait_until_empty(std::chrono::milliseconds timeout) const {
-    if (!populated()) return true;
-    sys::Inotify inotify;
-    try {
-        inotify.watch(unified + "/cgroup.events", IN_MODIFY);
-    } catch (const SystemError&) {
-        return !populated();  // the cgroup vanished under us: empty
-    }
-    sys::Epoll epoll;
-    epoll.add(inotify.fd(), 0);
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (populated()) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
-        epoll.wait(static_cast<int>(left.count()));
-        inotify.drain();
-    }
-    return true;
+    auto empty = [this] { return !populated(); };
+    return empty() ||
+           sys::Inotify::wait_until(unified + "/cgroup.events", IN_MODIFY, empty, timeout);
 }
 
 void CgroupView::attach(pid_t pid, bool skip_unified) const {
@@ -150,23 +146,10 @@ std::uint64_t cgroup_id(const std::string& directory) {
 }
 
 bool wait_until_removed(const std::string& directory, std::chrono::milliseconds timeout) {
-    sys::Inotify inotify;
-    try {
-        inotify.watch(directory.substr(0, directory.rfind('/')), IN_DELETE | IN_ONLYDIR);
-    } catch (const SystemError&) {
-        return !sys::path_exists(directory);  // the parent is gone, or cannot be watched
-    }
-    sys::Epoll epoll;
-    epoll.add(inotify.fd(), 0);
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (sys::path_exists(directory)) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-            deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
-        epoll.wait(static_cast<int>(std::min<long>(left.count(), 250)));
-        inotify.drain();
-    }
-    return true;
+    // cgroupfs sends no IN_DELETE_SELF: the parent hears of the rmdir
+    return sys::Inotify::wait_until(
+        directory.substr(0, directory.rfind('/')), IN_DELETE | IN_ONLYDIR,
+        [&] { return !sys::path_exists(directory); }, timeout, std::chrono::milliseconds(250));
 }
 
 bool cgroup_is_alive(const CgroupIdentity& identity) {

@@ -155,13 +155,6 @@ void Keeper::release() {
     child_.reset();
 }
 
-// The larger (or the known) of two readings of a counter that only grows.
-std::optional<std::uint64_t> larger(std::optional<std::uint64_t> a,
-                                    std::optional<std::uint64_t> b) {
-    if (a && b) return std::max(*a, *b);
-    return a ? a : b;
-}
-
 class ScopeRunCgroup final : public RunCgroup {
   public:
     ScopeRunCgroup(std::shared_ptr<Bus> bus, std::string name, Limits limits, WarningSink warn)
@@ -357,12 +350,7 @@ bool ScopeRunCgroup::wait_until_empty(std::chrono::milliseconds timeout) const {
 CgroupStats ScopeRunCgroup::stats() const {
     if (view_.unified.empty()) return {};
     CgroupStats now = view_.stats();
-    if (!before_kill_) return now;
-    now.memory_peak = larger(now.memory_peak, before_kill_->memory_peak);
-    now.oom_kills = std::max(now.oom_kills, before_kill_->oom_kills);
-    if (!now.user_seconds) now.user_seconds = before_kill_->user_seconds;
-    if (!now.system_seconds) now.system_seconds = before_kill_->system_seconds;
-    return now;
+    return before_kill_ ? CgroupStats::combine(*before_kill_, now) : now;
 }
 
 void ScopeRunCgroup::signal_all(int sig) {

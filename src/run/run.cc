@@ -354,16 +354,12 @@ void Run::Impl::finish(const siginfo_t& info) {
                                   : nullptr);
     }
 
-    CgroupStats at_end = cgroup_->stats();
-    auto larger = [](std::optional<std::uint64_t> a, std::optional<std::uint64_t> b) {
-        if (a && b) return std::optional<std::uint64_t>(std::max(*a, *b));
-        return a ? a : b;
-    };
-    result_.memory_peak_bytes = larger(at_exit.memory_peak, at_end.memory_peak);
-    result_.oom_kills = std::max(at_exit.oom_kills, at_end.oom_kills);
-    result_.oom_killed = result_.oom_kills > 0;
-    result_.user_seconds = at_end.user_seconds ? at_end.user_seconds : at_exit.user_seconds;
-    result_.system_seconds = at_end.system_seconds ? at_end.system_seconds : at_exit.system_seconds;
+    auto stats = CgroupStats::combine(at_exit, cgroup_->stats());
+    result_.memory_peak_bytes = stats.memory_peak;
+    result_.oom_kills = stats.oom_kills;
+    result_.oom_killed = stats.oom_kills > 0;
+    result_.user_seconds = stats.user_seconds;
+    result_.system_seconds = stats.system_seconds;
     try {
         cgroup_->remove();
     } catch (const Error& e) {

@@ -1,10 +1,12 @@
 #include "supervise/sys/events.h"
 
+#include <poll.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "supervise/error.h"
@@ -130,6 +132,27 @@ bool Inotify::drain() {
         if (n <= 0) return any;
         any = true;
     }
+}
+
+bool Inotify::wait_until(const std::string& path, std::uint32_t mask,
+                         const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                         std::chrono::milliseconds recheck) {
+    Inotify inotify;
+    try {
+        inotify.watch(path, mask);
+    } catch (const SystemError&) {
+        return done();
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done()) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        pollfd waiting{inotify.fd(), POLLIN, 0};
+        ::poll(&waiting, 1, static_cast<int>(std::min(left, recheck).count()));
+        inotify.drain();
+    }
+    return true;
 }
 
 }  // namespace supervise::sys

@@ -110,6 +110,17 @@ pid_t start_child(int cgroup_fd, Pidfd& pidfd, bool& into_cgroup) {
     return pid;
 }
 
+// In a child: runs body and exits with its status (125 when it throws).
+[[noreturn]] void run_and_exit(const std::function<int()>& body) {
+    int status = kExitFailure;
+    try {
+        status = body();
+    } catch (...) {
+    }
+    std::fflush(nullptr);
+    ::_exit(status);
+}
+
 // In a child: closes every descriptor but 0..2 and keep.
 void close_all_but(std::vector<int> keep) {
     std::sort(keep.begin(), keep.end());
@@ -194,13 +205,7 @@ ChildProcess ChildProcess::spawn_function(const std::function<int()>& body,
     pid_t pid = start_child(-1, child.pidfd_, child.cloned_into_cgroup_);
     if (pid == 0) {
         close_all_but(keep_fds);
-        int status = kExitFailure;
-        try {
-            status = body();
-        } catch (...) {
-        }
-        std::fflush(nullptr);
-        ::_exit(status);
+        run_and_exit(body);
     }
     child.pid_ = pid;
     child.reaped_ = false;
@@ -213,15 +218,7 @@ void ChildProcess::spawn_detached(const std::function<int()>& body,
         [&] {
             ::setsid();  // no terminal hangup reaches it
             pid_t pid = ::fork();
-            if (pid == 0) {
-                int status = kExitFailure;
-                try {
-                    status = body();
-                } catch (...) {
-                }
-                std::fflush(nullptr);
-                ::_exit(status);
-            }
+            if (pid == 0) run_and_exit(body);
             return pid < 0 ? kExitFailure : 0;
         },
         keep_fds);

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,13 @@ class Inotify {
     void unwatch_all();
     // Drains pending events; returns true when any arrived.
     bool drain();
+
+    // Waits until done() holds, looking again whenever path has an event of mask (and
+    // every `recheck` at the latest); false when timeout passes first. When path cannot
+    // be watched (it is gone, say), done() alone decides.
+    static bool wait_until(const std::string& path, std::uint32_t mask,
+                           const std::function<bool()>& done, std::chrono::milliseconds timeout,
+                           std::chrono::milliseconds recheck = std::chrono::hours(1));
 
   private:
     UniqueFd fd_;
