@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "supervise/error.h"
+#include "supervise/record.h"
 
 namespace supervise {
 
@@ -45,6 +46,14 @@ struct CgroupIdentity {
     DriverKind driver = DriverKind::automatic;
     std::string unit;  // systemd scope name, empty for the direct drivers
 };
+
+// The identity as record fields (cgroup=, cgroup_id=, driver=, unit=; the boot id is the
+// record's own): how owner records and task records store a run.
+void write_identity(RecordWriter& out, const CgroupIdentity& identity);
+// Reads one of those fields into identity; false for any other key. A bad value throws
+// (std::invalid_argument, UsageError): the record is corrupt.
+bool read_identity_field(const std::string& key, const std::string& value,
+                         CgroupIdentity& identity);
 
 // Accounting of a run's cgroup. Unknown values are unset rather than zero.
 struct CgroupStats {

@@ -23,12 +23,6 @@ class RecordWriter {
     RecordWriter() { raw("version", "1"); }
     // Escaped.
     RecordWriter& field(std::string_view key, std::string_view value);
-    RecordWriter& field(std::string_view key, const std::string& value) {
-        return field(key, std::string_view(value));
-    }
-    RecordWriter& field(std::string_view key, const char* value) {
-        return field(key, std::string_view(value));
-    }
     template <std::integral T>
     RecordWriter& field(std::string_view key, T value) {
         return raw(key, std::to_string(value));

@@ -38,6 +38,28 @@ DriverKind parse_driver_kind(const std::string& text) {
     throw UsageError("unknown driver '" + text + "' (use auto, systemd, cgroup2 or hybrid)");
 }
 
+void write_identity(RecordWriter& out, const CgroupIdentity& identity) {
+    out.field("cgroup", identity.path)
+        .field("cgroup_id", identity.id)
+        .raw("driver", to_string(identity.driver))
+        .field("unit", identity.unit);
+}
+
+bool read_identity_field(const std::string& key, const std::string& value,
+                         CgroupIdentity& identity) {
+    if (key == "cgroup")
+        identity.path = unescape_value(value);
+    else if (key == "cgroup_id")
+        identity.id = field_u64(value);
+    else if (key == "driver")
+        identity.driver = parse_driver_kind(value);
+    else if (key == "unit")
+        identity.unit = unescape_value(value);
+    else
+        return false;
+    return true;
+}
+
 bool valid_systemd_manager(const std::string& manager) {
     return manager.empty() || manager == "system" || manager == "user";
 }

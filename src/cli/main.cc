@@ -59,8 +59,6 @@ struct Invocation {
     bool doctor_json = false;
     int verbose = 0;
     bool quiet = false;
-    CLI::App *doctor = nullptr, *lock = nullptr, *unlock = nullptr, *check = nullptr,
-             *list = nullptr, *kill = nullptr, *kill_all = nullptr, *task = nullptr;
 };
 
 const std::string kOptionsGroup = "Options";
@@ -191,11 +189,10 @@ void add_run_options(CLI::App& app, Invocation& in) {
 void add_lock_subcommands(CLI::App& app, Invocation& in) {
     auto& run = in.run;
     auto& lock_options = in.lock_options;
-    in.doctor = app.add_subcommand(
-        "doctor", "Show which cgroup drivers work here, and why the others do not");
-    in.doctor->add_flag("--json", in.doctor_json, "Machine-readable report");
+    app.add_subcommand("doctor", "Show which cgroup drivers work here, and why the others do not")
+        ->add_flag("--json", in.doctor_json, "Machine-readable report");
 
-    auto* lock = in.lock = app.add_subcommand(
+    auto* lock = app.add_subcommand(
         "lock",
         "Take a slot of lock NAME for the calling process (or --owner PID) and return 0; "
         "it is released when that process exits, or by 'supervise unlock'. Exit 75 if not "
@@ -209,7 +206,7 @@ void add_lock_subcommands(CLI::App& app, Invocation& in) {
     add_state_option(lock, run, kOptionsGroup);
     lock->add_flag("-q,--quiet", in.quiet, "No wait messages");
 
-    auto* unlock = in.unlock = app.add_subcommand(
+    auto* unlock = app.add_subcommand(
         "unlock",
         "Release lock NAME held by the calling process (or --owner PID); exit 1 if it "
         "holds none");
@@ -218,21 +215,20 @@ void add_lock_subcommands(CLI::App& app, Invocation& in) {
         ->type_name("PID");
     add_state_option(unlock, run, kOptionsGroup);
 
-    auto* check = in.check = app.add_subcommand(
+    auto* check = app.add_subcommand(
         "check",
         "Exit 0 if lock NAME has a free slot (also when never used), 1 if busy; takes nothing");
     check->add_option("NAME", lock_options.name, "Lock name")->required();
     add_slot_options(check, run, kOptionsGroup);
     add_state_option(check, run, kOptionsGroup);
 
-    auto* list = in.list =
-        app.add_subcommand("list", "Show locks, their holders and waiters in queue order");
+    auto* list = app.add_subcommand("list", "Show locks, their holders and waiters in queue order");
     list->add_option("NAME", lock_options.name, "Only this lock");
     list->add_flag("--json", lock_options.json, "One JSON array of pools");
     list->add_flag("--csv", lock_options.csv, "CSV, one row per holder or waiter");
     add_state_option(list, run, kOptionsGroup);
 
-    auto* kill = in.kill = app.add_subcommand(
+    auto* kill = app.add_subcommand(
         "kill",
         "Send a signal to the whole process trees of lock NAME's holders (exit 1: no such lock)");
     kill->add_option("NAME", lock_options.name, "Lock name")->required();
@@ -240,7 +236,7 @@ void add_lock_subcommands(CLI::App& app, Invocation& in) {
         ->type_name("SIG");
     add_state_option(kill, run, kOptionsGroup);
 
-    auto* kill_all = in.kill_all = app.add_subcommand(
+    auto* kill_all = app.add_subcommand(
         "kill-all",
         "Kill every supervised run you can see (cgroups named run-*/lock-* under the direct "
         "drivers' supervise/ directory, scopes in supervise.slice, lock holders), cancel queued "
@@ -252,7 +248,7 @@ void add_lock_subcommands(CLI::App& app, Invocation& in) {
 void add_task_subcommands(CLI::App& app, Invocation& in) {
     auto& task_options = in.task_options;
     auto& task_verb = in.task_verb;
-    auto* task = in.task = app.add_subcommand(
+    auto* task = app.add_subcommand(
         "task",
         "Run-once background tasks keyed by an ID: start once, wait from anywhere, cached "
         "result with a TTL, logs, kill, reset");
@@ -355,9 +351,11 @@ std::optional<int> take_command(CLI::App& app, Invocation& in, int argc, char** 
         if (!run.command.empty()) run.command.emplace_back("--");
         run.command.insert(run.command.end(), argv + split + 1, argv + argc);
     }
-    std::vector<CLI::App*> no_arguments{in.doctor, in.lock, in.unlock,  in.check,
-                                        in.list,   in.kill, in.kill_all};
-    for (auto* sub : in.task->get_subcommands({})) {
+    std::vector<CLI::App*> no_arguments;
+    for (const char* name : {"doctor", "lock", "unlock", "check", "list", "kill", "kill-all"})
+        no_arguments.push_back(app.get_subcommand(name));
+    auto* task = app.get_subcommand("task");
+    for (auto* sub : task->get_subcommands({})) {
         bool takes_command = sub->get_name() == "start" || sub->get_name() == "run";
         if (!takes_command) no_arguments.push_back(sub);
         // "task start ID ls -l": what follows the command's first word is the command's
@@ -384,20 +382,21 @@ std::optional<int> take_command(CLI::App& app, Invocation& in, int argc, char** 
         return kExitFailure;
     }
     // After "--" CLI11 hands a task's command to the top level's remaining arguments.
-    if (*in.task && task_options.command.empty()) task_options.command = run.command;
+    if (*task && task_options.command.empty()) task_options.command = run.command;
     return std::nullopt;
 }
 
-int dispatch(Invocation& in, const cli::GlobalOptions& global) {
+int dispatch(const CLI::App& app, const Invocation& in, const cli::GlobalOptions& global) {
     const auto& run = in.run;
-    if (*in.doctor) return cli::doctor_command(run, in.doctor_json);
-    if (*in.lock) return cli::lock_command(run, in.lock_options, global);
-    if (*in.unlock) return cli::unlock_command(run, in.lock_options, global);
-    if (*in.check) return cli::check_command(run, in.lock_options, global);
-    if (*in.list) return cli::list_command(run, in.lock_options, global);
-    if (*in.kill) return cli::kill_command(run, in.lock_options, global);
-    if (*in.kill_all) return cli::kill_all_command(run, global);
-    if (*in.task) return cli::task_command(in.task_verb, run, in.task_options, global);
+    auto got = [&](const char* name) { return app.got_subcommand(name); };
+    if (got("doctor")) return cli::doctor_command(run, in.doctor_json);
+    if (got("lock")) return cli::lock_command(run, in.lock_options, global);
+    if (got("unlock")) return cli::unlock_command(run, in.lock_options, global);
+    if (got("check")) return cli::check_command(run, in.lock_options, global);
+    if (got("list")) return cli::list_command(run, in.lock_options, global);
+    if (got("kill")) return cli::kill_command(run, in.lock_options, global);
+    if (got("kill-all")) return cli::kill_all_command(run, global);
+    if (got("task")) return cli::task_command(in.task_verb, run, in.task_options, global);
     return cli::run_command(run, global);
 }
 
@@ -442,7 +441,7 @@ int main(int argc, char** argv) {
     setup_logging(global.verbosity);
     if (auto misuse = take_command(app, in, argc, argv, split)) return *misuse;
     try {
-        return dispatch(in, global);
+        return dispatch(app, in, global);
     } catch (const Error& e) {
         cli::error_message(e.what());
         return e.exit_status();

@@ -17,10 +17,7 @@ std::string serialize(const OwnerRecord& r) {
         .field("started", static_cast<long long>(r.started * 1000))
         .field("command", r.command);
     if (r.kind == OwnerRecord::Kind::run) {
-        out.field("cgroup", r.cgroup.path)
-            .field("cgroup_id", r.cgroup.id)
-            .raw("driver", to_string(r.cgroup.driver))
-            .field("unit", r.cgroup.unit);
+        write_identity(out, r.cgroup);
         for (const auto& dir : r.dirs) out.field("dir", dir);
     }
     return out.finish();
@@ -33,7 +30,9 @@ std::optional<OwnerRecord> parse_owner_record(const std::string& text) {
     bool kind = false, slot = false, cgroup_id = false;
     try {
         for (const auto& [key, value] : *fields) {
-            if (key == "kind") {
+            if (read_identity_field(key, value, r.cgroup)) {
+                cgroup_id = cgroup_id || key == "cgroup_id";
+            } else if (key == "kind") {
                 if (value != "run" && value != "process") return std::nullopt;
                 r.kind = value == "run" ? OwnerRecord::Kind::run : OwnerRecord::Kind::process;
                 kind = true;
@@ -52,15 +51,6 @@ std::optional<OwnerRecord> parse_owner_record(const std::string& text) {
                 r.started = static_cast<double>(field_u64(value)) / 1000;
             } else if (key == "command") {
                 r.command = unescape_value(value);
-            } else if (key == "cgroup") {
-                r.cgroup.path = unescape_value(value);
-            } else if (key == "cgroup_id") {
-                r.cgroup.id = field_u64(value);
-                cgroup_id = true;
-            } else if (key == "driver") {
-                r.cgroup.driver = parse_driver_kind(value);
-            } else if (key == "unit") {
-                r.cgroup.unit = unescape_value(value);
             } else if (key == "dir") {
                 r.dirs.push_back(unescape_value(value));
             }

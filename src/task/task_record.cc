@@ -27,11 +27,7 @@ std::string serialize(const TaskRecord& r) {
         .raw("boot_id", r.boot_id);
     if (r.exit_status) out.field("exit_status", *r.exit_status);
     if (r.ttl_seconds) out.field("ttl", *r.ttl_seconds);
-    if (!r.cgroup.path.empty())
-        out.field("cgroup", r.cgroup.path)
-            .field("cgroup_id", r.cgroup.id)
-            .raw("driver", to_string(r.cgroup.driver))
-            .field("unit", r.cgroup.unit);
+    if (!r.cgroup.path.empty()) write_identity(out, r.cgroup);
     for (const auto& dir : r.dirs) out.field("dir", dir);
     if (!r.result_json.empty()) out.field("result", r.result_json);
     return out.finish();
@@ -44,6 +40,7 @@ std::optional<TaskRecord> parse_task_record(const std::string& text) {
     bool state = false;
     try {
         for (const auto& [key, value] : *fields) {
+            if (read_identity_field(key, value, r.cgroup)) continue;
             if (key == "id") {
                 r.id = unescape_value(value);
             } else if (key == "state") {
@@ -66,14 +63,6 @@ std::optional<TaskRecord> parse_task_record(const std::string& text) {
                 r.exit_status = field_int(value);
             } else if (key == "ttl") {
                 r.ttl_seconds = field_double(value);
-            } else if (key == "cgroup") {
-                r.cgroup.path = unescape_value(value);
-            } else if (key == "cgroup_id") {
-                r.cgroup.id = field_u64(value);
-            } else if (key == "driver") {
-                r.cgroup.driver = parse_driver_kind(value);
-            } else if (key == "unit") {
-                r.cgroup.unit = unescape_value(value);
             } else if (key == "result") {
                 r.result_json = unescape_value(value);
             } else if (key == "dir") {

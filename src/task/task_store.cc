@@ -299,19 +299,18 @@ void TaskStore::copy_log(const std::string& id, int fd, bool follow) const {
         inotify.watch(path, IN_MODIFY);
         inotify.watch(directory(id), IN_MOVED_TO);
     }
-    std::string watched_cgroup;
-    char buffer[65536];
-    for (;;) {
+    auto copy = [&] {
+        char buffer[65536];
         ssize_t n;
         while ((n = ::read(log.get(), buffer, sizeof buffer)) > 0)
             (void)!::write(fd, buffer, static_cast<size_t>(n));
+    };
+    std::string watched_cgroup;
+    for (;;) {
+        copy();
         if (!follow) return;
         auto current = status(id);
-        if (!current || current->state != TaskState::running) {
-            while ((n = ::read(log.get(), buffer, sizeof buffer)) > 0)
-                (void)!::write(fd, buffer, static_cast<size_t>(n));
-            return;
-        }
+        if (!current || current->state != TaskState::running) return copy();
         sys::Epoll epoll;
         epoll.add(inotify.fd(), 0);
         sys::Pidfd runner;
