@@ -213,11 +213,13 @@ void remove_if_unused(const std::string& directory);
 // Returns errno (0 on success, ENOENT counts as success).
 int remove_cgroup_dir(const std::string& directory);
 
-// Removes the directories of a run that has ended (last first), then the "supervise"
-// directories above them when no other run uses them. rmdir refuses a cgroup that still
-// has processes, so this never removes a live run's cgroup. Returns the first errno and
-// the directory it was for (0 when all went).
-std::pair<int, std::string> remove_run_directories(const std::vector<std::string>& dirs);
+// Removes the directories of a run that has ended, then the "supervise" directories
+// above them when no other run uses them. rmdir refuses a cgroup that still has
+// processes, so this never removes a live run's cgroup. patient: wait out the short
+// EBUSY of a cgroup whose last process has just left (the run's own removal); reapers of
+// long-dead runs try once. Returns the first errno and its directory (0 when all went).
+std::pair<int, std::string> remove_run_directories(const std::vector<std::string>& dirs,
+                                                   bool patient = false);
 
 // The same cgroup in every v1 hierarchy (systemd names a scope alike in each): empty on a
 // pure v2 host, or when unified_dir is not in the unified hierarchy.

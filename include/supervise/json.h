@@ -10,7 +10,7 @@ namespace supervise {
 using Json = nlohmann::ordered_json;
 
 // One line, a space after every ':' and ',', as supervise(1) shows it:
-// {"exit_code": 0, "signal": null}.
+// {"exit_code": 0, "signal": null}. Bytes that are not UTF-8 become U+FFFD.
 std::string to_text(const Json& json);
 
 }  // namespace supervise

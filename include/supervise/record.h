@@ -41,6 +41,9 @@ class RecordWriter {
 // has no '=', or "version=1" or the closing "end=1" is missing.
 using RecordFields = std::vector<std::pair<std::string, std::string>>;
 std::optional<RecordFields> record_fields(const std::string& text);
+// Every "key=value" line of text, whatever else it holds: for files whose text is only
+// informative (a waiter's ticket).
+RecordFields record_lines(const std::string& text);
 // A field's number, to the last character: "", "2xyz", overflow throw std::invalid_argument.
 std::uint64_t field_u64(const std::string& value);
 int field_int(const std::string& value);

@@ -102,7 +102,7 @@ class TaskStore {
     // False for an unknown id.
     bool reset(const std::string& id);
     // Removes expired results and their logs; returns the ids removed.
-    std::vector<std::string> gc();
+    std::vector<std::string> gc(const WarningSink& warn = {});
 
   private:
     std::string directory(const std::string& id) const;

@@ -2,11 +2,19 @@
 
 namespace supervise {
 
+namespace {
+// Text that is not UTF-8 (a command line in Latin-1, say) becomes U+FFFD: the output is
+// always valid JSON, and printing it never fails.
+std::string dump(const Json& json) {
+    return json.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+}  // namespace
+
 std::string to_text(const Json& json) {
     if (json.is_object()) {
         std::string text = "{";
         for (auto field = json.begin(); field != json.end(); ++field)
-            text += (field == json.begin() ? "" : ", ") + Json(field.key()).dump() + ": " +
+            text += (field == json.begin() ? "" : ", ") + dump(Json(field.key())) + ": " +
                     to_text(field.value());
         return text + "}";
     }
@@ -16,7 +24,7 @@ std::string to_text(const Json& json) {
             text += (item == json.begin() ? "" : ", ") + to_text(*item);
         return text + "]";
     }
-    return json.dump();
+    return dump(json);
 }
 
 }  // namespace supervise

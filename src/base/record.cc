@@ -51,6 +51,15 @@ std::string RecordWriter::finish() const {
     return text_ + "end=1\n";
 }
 
+RecordFields record_lines(const std::string& text) {
+    RecordFields fields;
+    std::istringstream in(text);
+    for (std::string line; std::getline(in, line);)
+        if (auto equals = line.find('='); equals != std::string::npos)
+            fields.emplace_back(line.substr(0, equals), line.substr(equals + 1));
+    return fields;
+}
+
 std::optional<RecordFields> record_fields(const std::string& text) {
     RecordFields fields;
     bool version = false, end = false;

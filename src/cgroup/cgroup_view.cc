@@ -162,10 +162,14 @@ bool cgroup_is_alive(const CgroupIdentity& identity) {
     return CgroupView(identity.path).populated();
 }
 
-std::pair<int, std::string> remove_run_directories(const std::vector<std::string>& dirs) {
+std::pair<int, std::string> remove_run_directories(const std::vector<std::string>& dirs,
+                                                   bool patient) {
     std::pair<int, std::string> first_error{0, ""};
-    for (auto dir = dirs.rbegin(); dir != dirs.rend(); ++dir)
-        if (int err = remove_cgroup_dir(*dir); err && !first_error.first) first_error = {err, *dir};
+    for (const auto& dir : dirs) {
+        int err = patient ? remove_cgroup_dir(dir) : ::rmdir(dir.c_str()) == 0 ? 0 : errno;
+        if (err == ENOENT) err = 0;
+        if (err && !first_error.first) first_error = {err, dir};
+    }
     for (const auto& dir : dirs) remove_if_unused(dir.substr(0, dir.rfind('/')));
     return first_error;
 }

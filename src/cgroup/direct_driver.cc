@@ -46,7 +46,7 @@ void OwnedRunCgroup::remove() {
     if (removed_) return;
     unified_fd_.reset();
     removed_ = true;
-    auto [error, failed] = remove_run_directories(view_.directories());
+    auto [error, failed] = remove_run_directories(view_.directories(), true);
     if (error) throw SystemError("remove cgroup", failed, error);
     spdlog::debug("removed cgroup {}", view_.unified);
 }

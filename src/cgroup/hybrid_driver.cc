@@ -38,7 +38,7 @@ class HybridDriver final : public CgroupDriver {
             std::vector<std::string> dirs;
             bool keep = false;
             ~Made() {
-                if (!keep) remove_run_directories(dirs);
+                if (!keep) remove_run_directories(dirs, true);
             }
         } made;
         auto make = [&](const std::string& base) {

@@ -128,8 +128,11 @@ int keeper_main(int pipe_fd) {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     // /dev/null on 0..2: no output pipe of the user's shell may outlive the supervisor
     // through us (spawn_function closed everything else but the pipe).
-    int null_fd = ::open("/dev/null", O_RDWR | O_CLOEXEC);
-    for (int fd = 0; fd <= 2 && null_fd >= 0; ++fd) ::dup2(null_fd, fd);
+    {
+        sys::UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+        for (int fd = 0; fd <= 2 && null; ++fd) ::dup2(null.get(), fd);
+        if (null.get() <= 2) null.release();  // it is one of 0..2 now
+    }
     char buffer[16];
     for (;;) {
         ssize_t n = ::read(pipe_fd, buffer, sizeof buffer);
@@ -141,8 +144,8 @@ int keeper_main(int pipe_fd) {
 void Keeper::start() {
     sys::Pipe pipe = sys::Pipe::create();
     int read_end = pipe.read.get();
-    child_ =
-        sys::ChildProcess::spawn_function([read_end] { return keeper_main(read_end); }, {read_end});
+    child_ = sys::ChildProcess::spawn_function([read_end] { return keeper_main(read_end); },
+                                               {read_end}, "the scope keeper process");
     hold_ = std::move(pipe.write);
     spdlog::debug("scope keeper is pid {}", child_->pid());
 }
@@ -151,7 +154,11 @@ void Keeper::release() {
     if (!child_) return;
     hold_.reset();
     // It exits at once on EOF; only a stopped keeper would not, and that one is killed.
-    child_->reap_within(std::chrono::seconds(2));
+    try {
+        child_->reap_within(std::chrono::seconds(2));
+    } catch (const SystemError& e) {
+        spdlog::debug("{}", e.what());  // reaped by someone else: gone all the same
+    }
     child_.reset();
 }
 

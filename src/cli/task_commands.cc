@@ -186,7 +186,7 @@ int task_command(const std::string& verb, const RunOptions& run, const TaskComma
         return 0;
     }
     if (verb == "gc") {
-        auto removed = store.gc();
+        auto removed = store.gc(warning_sink(global));
         for (const auto& id : removed) message(global, "removed expired task " + id);
         return 0;
     }

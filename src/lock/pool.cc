@@ -145,7 +145,7 @@ TakenTicket take_ticket(const PoolPaths& paths, const std::string& command) {
     ticket.path = paths.queue() + "/" + fmt::format("{:012}-{}", seq, ticket.pid);
     ticket.since = unix_now();
     ticket.command = command;
-    auto lock = sys::FileLock::create_exclusive(ticket.path);
+    auto lock = sys::FileLock::create_exclusive(ticket.path, "ticket");
     std::string text = RecordWriter()
                            .field("since", static_cast<long long>(ticket.since * 1000))
                            .field("command", command)
@@ -166,8 +166,7 @@ std::optional<Ticket> read_ticket(const PoolPaths& paths, const std::string& lea
     ticket.pid = static_cast<pid_t>(*pid);
     // A ticket's name and lock are what count; its text is for `list` and wait messages
     // ("cancelled=1" is appended by kill-all).
-    auto fields = record_fields(sys::try_read_file(ticket.path).value_or(""));
-    for (const auto& [key, value] : fields.value_or(RecordFields{})) {
+    for (const auto& [key, value] : record_lines(sys::try_read_file(ticket.path).value_or(""))) {
         if (key == "since")
             ticket.since = static_cast<double>(parse_whole_number(value).value_or(0)) / 1000;
         else if (key == "command")

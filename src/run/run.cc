@@ -122,7 +122,8 @@ void Run::Impl::launch() {
             ::open(spec_.log_path->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
         if (!log_) throw SystemError("open log file", *spec_.log_path, errno);
     }
-    spec_.driver.on_warning = [this](const std::string& text) {
+    spec_.driver.on_warning = [this, theirs = spec_.driver.on_warning](const std::string& text) {
+        if (theirs) theirs(text);
         emit(RunEvent::Kind::info, "warning: " + text);
     };
     driver_ = make_driver(spec_.driver);

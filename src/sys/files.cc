@@ -119,11 +119,12 @@ std::optional<std::uint64_t> keyed_value(std::string_view text, std::string_view
 }
 
 void make_private_dir(const std::string& path, const std::string& what) {
-    std::string named = what + " " + path;
+    std::string named = what.empty() ? path : what + " " + path;
     if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
-        throw SystemError("create " + what, path, errno);
+        throw SystemError("create " + (what.empty() ? "directory" : what), path, errno);
     struct stat st;
-    if (::lstat(path.c_str(), &st) != 0) throw SystemError("inspect " + what, path, errno);
+    if (::lstat(path.c_str(), &st) != 0)
+        throw SystemError("inspect" + (what.empty() ? "" : " " + what), path, errno);
     // Never followed through a symlink, never another user's, never writable by others
     // without the sticky bit: otherwise one user could read, steal or free another's state.
     if (S_ISLNK(st.st_mode)) throw UsageError(named + " is a symlink; refusing to follow it");
@@ -171,10 +172,10 @@ FileLock FileLock::wait(const std::string& path) {
     return FileLock(std::move(fd));
 }
 
-FileLock FileLock::create_exclusive(const std::string& path) {
+FileLock FileLock::create_exclusive(const std::string& path, const std::string& what) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (!fd) throw SystemError("create", path, errno);
-    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) throw SystemError("lock", path, errno);
+    if (!fd) throw SystemError("create " + what, path, errno);
+    if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) throw SystemError("lock " + what, path, errno);
     return FileLock(std::move(fd));
 }
 

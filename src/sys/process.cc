@@ -88,7 +88,7 @@ pid_t clone3_pidfd(int cgroup_fd, int* pidfd) {
 
 // Forks (into cgroup_fd when >= 0 and the kernel can) with a pidfd for the child; 0 in
 // the child. into_cgroup says whether the child was cloned into the cgroup.
-pid_t start_child(int cgroup_fd, Pidfd& pidfd, bool& into_cgroup) {
+pid_t start_child(int cgroup_fd, Pidfd& pidfd, bool& into_cgroup, const std::string& what) {
     int fd = -1;
     pid_t pid = clone3_pidfd(cgroup_fd, &fd);
     into_cgroup = cgroup_fd >= 0;
@@ -102,7 +102,7 @@ pid_t start_child(int cgroup_fd, Pidfd& pidfd, bool& into_cgroup) {
             if (pid > 0) fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
         }
     }
-    if (pid < 0) throw SystemError("start", "a child process", errno);
+    if (pid < 0) throw SystemError("start", what, errno);
     if (pid > 0) {
         if (fd >= 0) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
         pidfd = Pidfd(UniqueFd(fd));
@@ -121,16 +121,23 @@ pid_t start_child(int cgroup_fd, Pidfd& pidfd, bool& into_cgroup) {
     ::_exit(status);
 }
 
+// In a child: closes [first, last]; one by one where close_range(2) is missing (< 5.9).
+void close_between(unsigned first, unsigned last) {
+    if (first > last || ::close_range(first, last, 0) == 0) return;
+    auto open_max = static_cast<unsigned>(std::clamp(::sysconf(_SC_OPEN_MAX), 1024L, 65536L));
+    for (unsigned fd = first; fd <= std::min(last, open_max); ++fd) ::close(static_cast<int>(fd));
+}
+
 // In a child: closes every descriptor but 0..2 and keep.
 void close_all_but(std::vector<int> keep) {
     std::sort(keep.begin(), keep.end());
     unsigned next = 3;
     for (int fd : keep) {
         if (fd < static_cast<int>(next)) continue;
-        if (static_cast<unsigned>(fd) > next) ::close_range(next, static_cast<unsigned>(fd) - 1, 0);
+        close_between(next, static_cast<unsigned>(fd) - 1);
         next = static_cast<unsigned>(fd) + 1;
     }
-    ::close_range(next, ~0U, 0);
+    close_between(next, ~0U);
 }
 
 }  // namespace
@@ -189,7 +196,8 @@ ChildProcess ChildProcess::spawn_held(const ExecPlan& plan) {
     args.parent_status_fd = status.read.get();
 
     ChildProcess child;
-    pid_t pid = start_child(plan.cgroup_fd, child.pidfd_, child.cloned_into_cgroup_);
+    pid_t pid =
+        start_child(plan.cgroup_fd, child.pidfd_, child.cloned_into_cgroup_, "a child process");
     if (pid == 0) child_main(args);
     child.pid_ = pid;
     child.reaped_ = false;
@@ -199,10 +207,11 @@ ChildProcess ChildProcess::spawn_held(const ExecPlan& plan) {
 }
 
 ChildProcess ChildProcess::spawn_function(const std::function<int()>& body,
-                                          const std::vector<int>& keep_fds) {
+                                          const std::vector<int>& keep_fds,
+                                          const std::string& what) {
     std::fflush(nullptr);
     ChildProcess child;
-    pid_t pid = start_child(-1, child.pidfd_, child.cloned_into_cgroup_);
+    pid_t pid = start_child(-1, child.pidfd_, child.cloned_into_cgroup_, what);
     if (pid == 0) {
         close_all_but(keep_fds);
         run_and_exit(body);
@@ -213,7 +222,7 @@ ChildProcess ChildProcess::spawn_function(const std::function<int()>& body,
 }
 
 void ChildProcess::spawn_detached(const std::function<int()>& body,
-                                  const std::vector<int>& keep_fds) {
+                                  const std::vector<int>& keep_fds, const std::string& what) {
     auto intermediate = spawn_function(
         [&] {
             ::setsid();  // no terminal hangup reaches it
@@ -221,10 +230,13 @@ void ChildProcess::spawn_detached(const std::function<int()>& body,
             if (pid == 0) run_and_exit(body);
             return pid < 0 ? kExitFailure : 0;
         },
-        keep_fds);
-    auto info = intermediate.reap(true);
-    if (!info || info->si_code != CLD_EXITED || info->si_status != 0)
-        throw SystemError("start", "a background process", EAGAIN);
+        keep_fds, what);
+    try {
+        intermediate.reap(true);
+    } catch (const SystemError&) {
+        // (SIGCHLD ignored: the kernel reaped it) whether the grandchild runs is the
+        // caller's to learn
+    }
 }
 
 ChildProcess::ChildProcess(ChildProcess&& other) noexcept

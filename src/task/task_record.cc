@@ -1,5 +1,7 @@
 #include "task_record.h"
 
+#include <cmath>
+
 #include "supervise/cgroup.h"
 #include "supervise/error.h"
 #include "supervise/json.h"
@@ -134,13 +136,14 @@ std::string TaskStatus::words() const {
 
 std::string to_json(const TaskStatus& s, const std::string& log_path) {
     const auto& r = s.record;
+    auto microseconds = [](double seconds) { return std::round(seconds * 1e6) / 1e6; };
     Json json{
         {"id", r.id},
         {"state", to_string(s.state)},
         {"exit_status", r.exit_status ? Json(*r.exit_status) : Json(nullptr)},
         {"command", r.command},
-        {"started", r.started},
-        {"ended", r.finished ? Json(r.ended) : Json(nullptr)},
+        {"started", microseconds(r.started)},
+        {"ended", r.finished ? Json(microseconds(r.ended)) : Json(nullptr)},
         {"runner_pid", r.runner_pid},
         {"runner_alive", s.runner_alive},
         {"cgroup", r.cgroup.path.empty() ? Json(nullptr) : Json(r.cgroup.path)},

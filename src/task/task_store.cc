@@ -120,7 +120,7 @@ std::string open_task_root(const std::string& state_dir_override) {
     if (!state_dir_override.empty()) {
         root = open_state_dir(state_dir_override) + "/tasks";
     } else if (::geteuid() == 0) {
-        sys::make_private_dir("/var/lib/supervise", "state directory");
+        sys::make_private_dir("/var/lib/supervise");
         root = "/var/lib/supervise/tasks";
     } else {
         std::string base;
@@ -135,10 +135,10 @@ std::string open_task_root(const std::string& state_dir_override) {
                 "neither XDG_STATE_HOME nor HOME is set: give --state-dir DIR for tasks");
         }
         ::mkdir(base.c_str(), 0700);
-        sys::make_private_dir(base + "/supervise", "state directory");
+        sys::make_private_dir(base + "/supervise");
         root = base + "/supervise/tasks";
     }
-    sys::make_private_dir(root, "task directory");
+    sys::make_private_dir(root);
     return root;
 }
 
@@ -198,7 +198,7 @@ TaskStore::Started TaskStore::start(const std::string& id, RunSpec spec,
                                     const TaskStartOptions& options) {
     task::validate_task_id(id);
     std::string dir = directory(id);
-    sys::make_private_dir(dir, "task directory");
+    sys::make_private_dir(dir);
     auto task_lock = lock_task(dir);
     if (auto current = status(id, options.ttl_seconds)) {
         switch (current->state) {
@@ -222,7 +222,7 @@ TaskStore::Started TaskStore::start(const std::string& id, RunSpec spec,
         [&] {
             return runner_main(dir, id, std::move(spec), lock, options, std::move(ready.write));
         },
-        {ready_fd});
+        {ready_fd}, "the task runner");
     ready.write.reset();
     char byte;
     ssize_t n;
@@ -385,9 +385,9 @@ bool TaskStore::reset(const std::string& id) {
     return true;
 }
 
-std::vector<std::string> TaskStore::gc() {
+std::vector<std::string> TaskStore::gc(const WarningSink& warn) {
     std::vector<std::string> removed;
-    for (const auto& each : list()) {
+    for (const auto& each : list(warn)) {
         if (each.state != TaskState::expired) continue;
         std::string dir = directory(each.record.id);
         auto task_lock = lock_task(dir);

@@ -50,9 +50,9 @@ void remove_directory(const std::string& path);
 
 // mkdir 0700 (fine if it exists), then refuses anything one user could use against
 // another: a symlink, not a directory, another (non-root) user's, writable by others
-// without the sticky bit. `what` starts the messages ("state directory"). Throws
+// without the sticky bit. `what` names it in messages ("state directory"). Throws
 // UsageError / SystemError.
-void make_private_dir(const std::string& path, const std::string& what = "directory");
+void make_private_dir(const std::string& path, const std::string& what = "");
 
 // An exclusive flock(2) on a file, held until release() or destruction.
 class FileLock {
@@ -61,8 +61,8 @@ class FileLock {
     // lock. Throws SystemError.
     static FileLock wait(const std::string& path);
     // Creates path, which must not exist yet, and locks it at once: a file whose lock
-    // shows that its creator still lives. Throws SystemError.
-    static FileLock create_exclusive(const std::string& path);
+    // shows that its creator still lives. `what` names it in errors. Throws SystemError.
+    static FileLock create_exclusive(const std::string& path, const std::string& what);
     // Whether a live process holds a lock on path (false when path is gone, or unlocked).
     static bool held_elsewhere(const std::string& path);
 

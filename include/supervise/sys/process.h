@@ -62,14 +62,19 @@ class ChildProcess {
     // Starts the child, which waits until release(). The signal mask is cleared and
     // ignored signals reset to default in the child.
     static ChildProcess spawn_held(const ExecPlan& plan);
-    // Runs body in a forked child, which exits with body's return value. Of our
-    // descriptors only 0..2 and keep_fds stay open in it. Stdio is flushed first, so the
-    // child cannot write our buffered output again.
+    // Runs body in a child, which exits with body's return value (125 when it throws).
+    // Of our descriptors only 0..2 and keep_fds stay open in it. Stdio is flushed first,
+    // so the child cannot write our buffered output again. The child is cloned (clone3),
+    // not fork()ed: no atfork handlers run, so body does no more than a child of fork()
+    // in a threaded program may (our bodies: the scope keeper, setsid + fork). `what`
+    // names the child in errors ("the scope keeper process").
     static ChildProcess spawn_function(const std::function<int()>& body,
-                                       const std::vector<int>& keep_fds);
-    // As spawn_function, in a new session and a grandchild that is nobody's to wait for:
-    // it survives the caller. Returns once it has been forked.
-    static void spawn_detached(const std::function<int()>& body, const std::vector<int>& keep_fds);
+                                       const std::vector<int>& keep_fds, const std::string& what);
+    // body in a grandchild (fork()ed: any code may run there) in a new session, which is
+    // nobody's to wait for and survives the caller. Returns once the grandchild has been
+    // forked; whether it runs is for the caller to learn (a pipe it writes, say).
+    static void spawn_detached(const std::function<int()>& body, const std::vector<int>& keep_fds,
+                               const std::string& what);
 
     ChildProcess(ChildProcess&& other) noexcept;
     ChildProcess& operator=(ChildProcess&& other) noexcept;

@@ -60,5 +60,19 @@ TEST(JsonText, SpaceAfterColonAndComma) {
     EXPECT_EQ(to_text(Json::array()), "[]");
 }
 
+TEST(JsonText, BytesThatAreNotUtf8BecomeReplacementCharacters) {
+    std::string text;
+    EXPECT_NO_THROW(text = to_text(Json{{"command", "caf\xe9 --x"}}));
+    EXPECT_EQ(text, "{\"command\": \"caf\xef\xbf\xbd --x\"}");
+    EXPECT_TRUE(Json::accept(text));
+}
+
+TEST(RecordLines, KeepWhatAnIncompleteRecordHolds) {
+    auto lines = record_lines("since=5\ncommand=make\ngarbage\ncancelled=1\n");
+    ASSERT_EQ(lines.size(), 3u);
+    EXPECT_EQ(lines[2].first, "cancelled");
+    EXPECT_FALSE(record_fields("since=5\ncommand=make\n"));  // no version, no end
+}
+
 }  // namespace
 }  // namespace supervise
