@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scratch_dir.h"
 #include "supervise/cgroup.h"
 
 namespace supervise::cgroup {
@@ -14,19 +15,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class FakeCgroup : public ::testing::Test {
+class FakeCgroup : public testing::ScratchDir {
   protected:
     void SetUp() override {
-        root_ = fs::temp_directory_path() / ("supervise-view-test-" + std::to_string(::getpid()));
+        ScratchDir::SetUp();
         fs::create_directories(root_ / "unified" / "child");
         fs::create_directories(root_ / "memory");
         view_.unified = (root_ / "unified").string();
     }
-    void TearDown() override { fs::remove_all(root_); }
     void put(const std::string& relative, const std::string& text) {
         std::ofstream(root_ / relative) << text;
     }
-    fs::path root_;
     CgroupView view_;
 };
 

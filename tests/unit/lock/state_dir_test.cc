@@ -4,6 +4,7 @@
 
 #include <filesystem>
 
+#include "scratch_dir.h"
 #include "supervise/error.h"
 #include "supervise/lock.h"
 
@@ -12,15 +13,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class StateDir : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        root_ = fs::temp_directory_path() / ("supervise-state-test-" + std::to_string(::getpid()));
-        fs::create_directories(root_);
-    }
-    void TearDown() override { fs::remove_all(root_); }
-    fs::path root_;
-};
+using StateDir = testing::ScratchDir;
 
 TEST_F(StateDir, CreatedPrivateWhenMissing) {
     auto path = (root_ / "state").string();

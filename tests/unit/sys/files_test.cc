@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "scratch_dir.h"
 #include "supervise/error.h"
 
 namespace supervise::sys {
@@ -15,16 +16,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class FilesTest : public ::testing::Test {
-  protected:
-    void SetUp() override {
-        root_ = fs::temp_directory_path() / ("supervise-files-test-" + std::to_string(::getpid()));
-        fs::create_directories(root_);
-    }
-    void TearDown() override { fs::remove_all(root_); }
-    std::string path(const std::string& leaf) const { return (root_ / leaf).string(); }
-    fs::path root_;
-};
+using FilesTest = testing::ScratchDir;
 
 TEST_F(FilesTest, ListDirectoryHidesDotNamesUnlessAsked) {
     fs::create_directory(root_ / "sub");
