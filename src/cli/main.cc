@@ -1,6 +1,7 @@
 // supervise: the command line. Parses, hands plain structs to the library, maps errors to
 // exit statuses. See supervise(1).
 
+#include <csignal>
 #include <cstdlib>
 #include <optional>
 
@@ -404,6 +405,10 @@ int dispatch(const CLI::App& app, const Invocation& in, const cli::GlobalOptions
 
 int main(int argc, char** argv) {
     using namespace supervise;
+    // A reader of our output that goes away (`supervise ... | head -1`) must not end the
+    // supervision: the limits, the timeout and the log go on (the command itself gets the
+    // default SIGPIPE back before exec).
+    std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{
         "Run COMMAND in its own cgroup: limits enforced by the kernel, the whole process tree\n"
         "killed when COMMAND ends or times out, a machine-readable result.\n\n"

@@ -61,16 +61,18 @@ void validate(const RunSpec& spec) {
         throw SystemError("change directory to", *spec.chdir, errno);
 }
 
-void write_all(int fd, const char* data, size_t size) {
+// False when fd will take no more (EPIPE: its reader is gone).
+bool write_all(int fd, const char* data, size_t size) {
     while (size > 0) {
         ssize_t n = ::write(fd, data, size);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return;  // a closed reader is the reader's business; the run goes on
+            return errno != EPIPE;  // a closed reader is the reader's business; the run goes on
         }
         data += n;
         size -= static_cast<size_t>(n);
     }
+    return true;
 }
 
 }  // namespace
@@ -109,6 +111,8 @@ class Run::Impl {
     void on_timeout();
     void check_memory();
     void pump(sys::UniqueFd& pipe, int our_fd, std::string* capture);
+    // Our stdout and stderr still have a reader (after EPIPE their copy stops).
+    bool stdout_open_ = true, stderr_open_ = true;
     void finish(const siginfo_t& info);
 };
 
@@ -261,10 +265,11 @@ void Run::Impl::pump(sys::UniqueFd& pipe, int our_fd, std::string* capture) {
             return;
         }
         auto size = static_cast<size_t>(n);
+        bool& open = our_fd == STDOUT_FILENO ? stdout_open_ : stderr_open_;
         if (capture)
             capture->append(buffer, size);
-        else
-            write_all(our_fd, buffer, size);
+        else if (open)
+            open = write_all(our_fd, buffer, size);
         if (log_) write_all(log_.get(), buffer, size);
     }
 }
