@@ -85,7 +85,11 @@ std::string describe_oom(const RunResult& result);
 
 // The result as one JSON object (fields documented in supervise(1), JSON RESULT).
 std::string to_json(const RunResult& result);
-// Writes to_json(result) into path atomically (--result). Throws SystemError.
+// Writes to_json(result) into path (--result): atomically where it is missing or a regular
+// file, in place for a device or a pipe (/dev/stdout); a symlink, a directory or anything
+// else is refused. check_result_file refuses the same before the run (UsageError,
+// SystemError: a directory we may not write).
+void check_result_file(const std::string& path);
 void write_result_file(const std::string& path, const RunResult& result);
 
 // Checks a spec without doing anything: bad values (UsageError), a command that is not

@@ -134,14 +134,9 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
         return 0;
     }
 
-    if (!options.result_file.empty()) {
-        // Refuse before running rather than lose the result after the command has run.
-        auto slash = options.result_file.rfind('/');
-        std::string dir =
-            slash == std::string::npos ? "." : options.result_file.substr(0, slash + 1);
-        if (::access(dir.c_str(), W_OK) != 0)
-            throw SystemError("write the result into", dir, errno);
-    }
+    // Refuse before running rather than lose the result after the command has run.
+    if (!options.result_file.empty())
+        option_value("--result", options.result_file, check_result_file);
     spec.forward_signals = true;
     spec.on_event = [&](const RunEvent& event) { message(global, event.message); };
 

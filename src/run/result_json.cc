@@ -58,8 +58,12 @@ std::string to_json(const RunResult& r) {
     return to_text(json);
 }
 
+void check_result_file(const std::string& path) {
+    sys::check_output_file(path);
+}
+
 void write_result_file(const std::string& path, const RunResult& result) {
-    sys::write_file_atomic(path, to_json(result) + "\n");
+    sys::write_output_file(path, to_json(result) + "\n");
 }
 
 }  // namespace supervise

@@ -139,6 +139,45 @@ void make_private_dir(const std::string& path, const std::string& what) {
     }
 }
 
+namespace {
+// Whether path is to be written in place (a device or a pipe); throws when it is refused.
+bool written_in_place(const std::string& path) {
+    struct stat link, target;
+    if (::lstat(path.c_str(), &link) != 0) {
+        if (errno != ENOENT) throw SystemError("inspect", path, errno);
+        auto slash = path.rfind('/');
+        std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+        if (::access(dir.c_str(), W_OK) != 0) throw SystemError("write into", dir, errno);
+        return false;
+    }
+    if (S_ISREG(link.st_mode)) return false;
+    if (::stat(path.c_str(), &target) == 0 &&
+        (S_ISCHR(target.st_mode) || S_ISFIFO(target.st_mode) || S_ISBLK(target.st_mode)))
+        return true;
+    throw UsageError(path + (S_ISLNK(link.st_mode)   ? " is a symlink; name the file itself"
+                             : S_ISDIR(link.st_mode) ? " is a directory"
+                                                     : " is not a regular file, device or pipe"));
+}
+}  // namespace
+
+void check_output_file(const std::string& path) {
+    written_in_place(path);
+}
+
+void write_output_file(const std::string& path, std::string_view text) {
+    if (!written_in_place(path)) return write_file_atomic(path, text);
+    // O_NONBLOCK: a FIFO nobody reads fails (ENXIO) instead of hanging the end of the run
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK));
+    if (!fd) throw SystemError("open", path, errno);
+    ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
+    for (size_t done = 0; done < text.size();) {
+        ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) throw SystemError("write", path, errno);
+        done += static_cast<size_t>(n);
+    }
+}
+
 std::vector<DirectoryEntry> list_directory(const std::string& path, bool hidden) {
     std::vector<DirectoryEntry> entries;
     DIR* dir = ::opendir(path.c_str());

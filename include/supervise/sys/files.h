@@ -38,6 +38,14 @@ std::optional<std::uint64_t> parse_u64(std::string_view text);
 
 bool path_exists(const std::string& path);
 
+// A file a user named for our output (--result): where it is missing or a regular file it
+// is replaced atomically (write_file_atomic); a device or a pipe (/dev/stdout, a FIFO) is
+// written in place; anything else (a symlink to a file, which rename would replace, a
+// directory, a directory we may not write) is refused. check_output_file says so before
+// anything is done (UsageError / SystemError); write_output_file writes.
+void check_output_file(const std::string& path);
+void write_output_file(const std::string& path, std::string_view text);
+
 struct DirectoryEntry {
     std::string name;
     bool is_directory = false;
