@@ -57,6 +57,10 @@ std::string encode_file_name(const std::string& name);
 std::string name_hash(const std::string& text);
 bool valid_utf8(const std::string& text);
 
+// text cut to at most `most` bytes, at a character boundary, with "..." where it was cut:
+// a command line in a record stays far below the size a state file may have.
+std::string clip(std::string_view text, size_t most = 4096);
+
 // Seconds since the epoch, for records and "held for 3m12s".
 double unix_now();
 

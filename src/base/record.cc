@@ -149,6 +149,13 @@ bool valid_utf8(const std::string& text) {
     return true;
 }
 
+std::string clip(std::string_view text, size_t most) {
+    if (text.size() <= most) return std::string(text);
+    size_t end = most - 3;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return std::string(text.substr(0, end)) + "...";
+}
+
 double unix_now() {
     return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
         .count();

@@ -22,7 +22,8 @@ std::vector<std::string> pool_names(const std::string& state_dir) {
     std::vector<std::string> names;
     std::string locks = state_dir + "/locks";
     for (const auto& entry : sys::list_directory(locks))
-        if (auto name = sys::try_read_file(locks + "/" + entry.name + "/name"))
+        if (auto name = sys::read_state_file(locks + "/" + entry.name + "/name");
+            name && !name->empty())
             names.push_back(*name);
     std::sort(names.begin(), names.end());
     return names;
@@ -41,7 +42,7 @@ void release_run_slot(const std::string& state_dir, const std::string& name, int
     auto paths = lock::pool_paths(state_dir, name);
     if (!lock::pool_exists(paths)) return;
     auto pool_lock = lock::lock_pool(paths);
-    auto text = sys::try_read_file(paths.record(slot));
+    auto text = sys::read_state_file(paths.record(slot));
     if (!text) return;
     auto record = lock::parse_owner_record(*text);
     if (record && record->kind == OwnerRecord::Kind::run && record->cgroup.id == cgroup_id)

@@ -15,7 +15,7 @@ std::string serialize(const OwnerRecord& r) {
         .raw("boot_id", r.boot_id)
         .field("supervisor_pid", r.supervisor_pid)
         .field("started", static_cast<long long>(r.started * 1000))
-        .field("command", r.command);
+        .field("command", clip(r.command));
     if (r.kind == OwnerRecord::Kind::run) {
         write_identity(out, r.cgroup);
         for (const auto& dir : r.dirs) out.field("dir", dir);

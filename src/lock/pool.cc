@@ -34,7 +34,7 @@ struct Parent {
 
 std::vector<Parent> read_parents(const PoolPaths& paths) {
     std::vector<Parent> parents;
-    std::istringstream in(sys::try_read_file(paths.file("parents")).value_or(""));
+    std::istringstream in(sys::read_state_file(paths.file("parents")).value_or(""));
     std::string driver, dir;
     while (in >> driver && std::getline(in >> std::ws, dir)) parents.push_back({driver, dir});
     return parents;
@@ -108,8 +108,10 @@ void ensure_pool(const PoolPaths& paths) {
     sys::make_private_dir(paths.dir.substr(0, paths.dir.rfind('/')));
     sys::make_private_dir(paths.dir);
     sys::make_private_dir(paths.queue());
-    auto stored = sys::try_read_file(paths.file("name"));
-    if (!stored) {
+    auto stored = sys::read_state_file(paths.file("name"));
+    // Missing, or unusable (no lock name is empty): the directory's name is the encoded
+    // name the caller gave, so the name file is rebuilt from it.
+    if (!stored || stored->empty()) {
         sys::write_file_atomic(paths.file("name"), paths.name, 0600, false);
     } else if (*stored != paths.name) {
         throw Error("lock name '" + paths.name + "' collides with the stored lock '" + *stored +
@@ -118,7 +120,7 @@ void ensure_pool(const PoolPaths& paths) {
 }
 
 unsigned read_slot_count(const PoolPaths& paths) {
-    auto count = sys::parse_u64(sys::try_read_file(paths.file("slots")).value_or(""));
+    auto count = sys::parse_u64(sys::read_state_file(paths.file("slots")).value_or(""));
     return count && *count > 0 && *count < 1000000 ? static_cast<unsigned>(*count) : 1;
 }
 
@@ -131,13 +133,13 @@ void remember_parent(const PoolPaths& paths, const std::string& driver, const st
     auto parents = read_parents(paths);
     for (const auto& p : parents)
         if (p.driver == driver && p.dir == dir) return;
-    std::string text = sys::try_read_file(paths.file("parents")).value_or("");
+    std::string text = sys::read_state_file(paths.file("parents")).value_or("");
     sys::write_file_atomic(paths.file("parents"), text + driver + " " + dir + "\n", 0600, false);
 }
 
 TakenTicket take_ticket(const PoolPaths& paths, const std::string& command) {
     std::string counter = paths.queue() + "/.seq";
-    auto seq = sys::parse_u64(sys::try_read_file(counter).value_or("")).value_or(0) + 1;
+    auto seq = sys::parse_u64(sys::read_state_file(counter).value_or("")).value_or(0) + 1;
     sys::write_file_atomic(counter, std::to_string(seq) + "\n", 0600, false);
     Ticket ticket;
     ticket.seq = seq;
@@ -148,7 +150,7 @@ TakenTicket take_ticket(const PoolPaths& paths, const std::string& command) {
     auto lock = sys::FileLock::create_exclusive(ticket.path, "ticket");
     std::string text = RecordWriter()
                            .field("since", static_cast<long long>(ticket.since * 1000))
-                           .field("command", command)
+                           .field("command", clip(command))
                            .finish();
     (void)!::write(lock.fd(), text.data(), text.size());
     return {std::move(ticket), std::move(lock)};
@@ -166,7 +168,7 @@ std::optional<Ticket> read_ticket(const PoolPaths& paths, const std::string& lea
     ticket.pid = static_cast<pid_t>(*pid);
     // A ticket's name and lock are what count; its text is for `list` and wait messages
     // ("cancelled=1" is appended by kill-all).
-    for (const auto& [key, value] : record_lines(sys::try_read_file(ticket.path).value_or(""))) {
+    for (const auto& [key, value] : record_lines(sys::read_state_file(ticket.path).value_or(""))) {
         if (key == "since")
             ticket.since = static_cast<double>(parse_whole_number(value).value_or(0)) / 1000;
         else if (key == "command")
@@ -208,7 +210,7 @@ PoolState scan_pool(const PoolPaths& paths, const WarningSink& warn) {
         if (!slot_number) continue;
         int slot = static_cast<int>(*slot_number);
         std::string path = paths.record(slot);
-        auto text = sys::try_read_file(path);
+        auto text = sys::read_state_file(path);
         if (!text) continue;
         auto record = parse_owner_record(*text);
         if (!record || record->slot != slot) {

@@ -37,6 +37,27 @@ std::string read_file(const std::string& path) {
     return text;
 }
 
+std::optional<std::string> read_state_file(const std::string& path, size_t most) {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    if (!fd) return errno == ENOENT ? std::nullopt : std::optional<std::string>("");
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        st.st_size > static_cast<off_t>(most))
+        return "";
+    std::string text(most + 1, '\0');
+    size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return "";
+        if (n == 0) break;
+        done += static_cast<size_t>(n);
+    }
+    if (done > most) return "";  // grew while we read
+    text.resize(done);
+    return text;
+}
+
 std::optional<std::string> try_read_file(const std::string& path) {
     std::string text;
     if (read_all(path, text) != 0) return std::nullopt;
@@ -203,9 +224,20 @@ void remove_directory(const std::string& path) {
     ::rmdir(path.c_str());
 }
 
+namespace {
+// A lock file must be a regular file: anything else (a FIFO) would hang or mislead us.
+void require_regular(const UniqueFd& fd, const std::string& path) {
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) throw SystemError("inspect", path, errno);
+    if (!S_ISREG(st.st_mode))
+        throw UsageError(path + " is not a regular file (remove it, or see 'supervise kill-all')");
+}
+}  // namespace
+
 FileLock FileLock::wait(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
     if (!fd) throw SystemError("open lock file", path, errno);
+    require_regular(fd, path);
     while (::flock(fd.get(), LOCK_EX) != 0)
         if (errno != EINTR) throw SystemError("lock", path, errno);
     return FileLock(std::move(fd));
@@ -219,8 +251,9 @@ FileLock FileLock::create_exclusive(const std::string& path, const std::string& 
 }
 
 bool FileLock::held_elsewhere(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-    if (!fd) return false;
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+    struct stat st;
+    if (!fd || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return false;
     // Getting the lock means nobody holds it; it goes again with fd.
     return ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }

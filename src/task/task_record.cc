@@ -21,7 +21,7 @@ std::string serialize(const TaskRecord& r) {
     RecordWriter out;
     out.field("id", r.id)
         .raw("state", r.finished ? "finished" : "running")
-        .field("command", r.command)
+        .field("command", clip(r.command))
         .field("started", r.started)
         .field("ended", r.ended)
         .field("runner_pid", r.runner_pid)

@@ -36,7 +36,7 @@ sys::FileLock lock_task(const std::string& dir) {
 }
 
 std::optional<TaskRecord> read_record(const std::string& dir) {
-    auto text = sys::try_read_file(dir + "/record");
+    auto text = sys::read_state_file(dir + "/record");
     if (!text) return std::nullopt;
     auto record = task::parse_task_record(*text);
     if (!record)
@@ -54,8 +54,10 @@ int runner_main(const std::string& dir, const std::string& id, RunSpec spec,
                 const std::optional<LockOptions>& lock, const TaskStartOptions& options,
                 sys::UniqueFd ready) {
     sys::UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    // (O_NONBLOCK: a FIFO in the log's place must not hang the runner)
     sys::UniqueFd log(::open((dir + "/log").c_str(),
-                             O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600));
+                             O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+                             0600));
     if (null) ::dup2(null.get(), 0);
     if (log) {
         ::dup2(log.get(), 1);
@@ -152,7 +154,7 @@ std::string TaskStore::log_path(const std::string& id) const {
 
 std::vector<std::string> TaskStore::runner_messages(const std::string& id) const {
     std::vector<std::string> lines;
-    std::istringstream log(sys::try_read_file(log_path(id)).value_or(""));
+    std::istringstream log(sys::read_state_file(log_path(id), 1 << 20).value_or(""));
     for (std::string line; std::getline(log, line);)
         if (line.starts_with(kRunnerPrefix)) lines.push_back(line);
     return lines;
@@ -292,7 +294,8 @@ std::optional<TaskStatus> TaskStore::wait(const std::string& id,
 
 void TaskStore::copy_log(const std::string& id, int fd, bool follow) const {
     std::string path = log_path(id);
-    sys::UniqueFd log(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+    // O_NONBLOCK: a FIFO put in the log's place must not hang us (a regular file never blocks)
+    sys::UniqueFd log(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     if (!log) throw SystemError("open task log", path, errno);
     sys::Inotify inotify;
     if (follow) {

@@ -16,6 +16,12 @@ namespace supervise::sys {
 std::string read_file(const std::string& path);
 // As read_file, but nothing when the file cannot be read (gone, no permission).
 std::optional<std::string> try_read_file(const std::string& path);
+// A state file of ours (record, ticket, pool metadata), which anyone who could write the
+// state directory may have replaced: nothing when it does not exist; "" (reads as
+// corrupt) when it is not a regular file (a FIFO would hang us), is a symlink, is larger
+// than kMaxStateFile or cannot be read.
+inline constexpr size_t kMaxStateFile = 64 * 1024;
+std::optional<std::string> read_state_file(const std::string& path, size_t most = kMaxStateFile);
 // Writes text with a single write(2), as kernel interface files want. Throws SystemError
 // whose action is `action` ("set memory limit in", ...).
 void write_file(const std::string& path, std::string_view text,
