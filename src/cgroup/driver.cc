@@ -1,6 +1,7 @@
 // Choosing a driver, and `supervise doctor`'s view of all three.
 
 #include <linux/magic.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -82,6 +83,12 @@ void check_cgroup_root(const std::string& root) {
     if (::statfs(root.c_str(), &fs) != 0) throw SystemError("use --cgroup-root", root, errno);
     if (fs.f_type != CGROUP2_SUPER_MAGIC)
         throw UsageError("--cgroup-root " + root + " is not in a cgroup2 hierarchy");
+    // Whoever owns the directory can freeze, kill or re-limit every run under it.
+    struct stat st;
+    if (::stat(root.c_str(), &st) != 0) throw SystemError("use --cgroup-root", root, errno);
+    if (st.st_uid != ::geteuid() && st.st_uid != 0)
+        throw UsageError("--cgroup-root " + root + " belongs to uid " + std::to_string(st.st_uid) +
+                         ", who could freeze or kill the runs in it; use a cgroup of your own");
 }
 
 }  // namespace
