@@ -52,7 +52,7 @@ std::optional<TaskStatus> known(const TaskStore& store, const std::string& id) {
 }
 
 TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t,
-                              const GlobalOptions& global) {
+                              const GlobalOptions& global, bool quiet_start) {
     if (run.dry_run || run.json || !run.result_file.empty())
         throw UsageError(
             "--dry-run, --json and --result do not apply to tasks (see 'supervise task status ID "
@@ -76,17 +76,23 @@ TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t
     start.lock_conflict_status = run.conflict_exit_code;
     TaskStore store = open_store(run);
     auto started = store.start(t.id, spec, lock, start);
+    // task run says nothing of a start (only of a wait that takes time, or of a failure it
+    // did not run again), unless -v
+    GlobalOptions said = global;
+    bool cached_failure =
+        started.kind == TaskStore::StartKind::cached && started.status.state == TaskState::failed;
+    if (quiet_start && global.verbosity <= 0 && !cached_failure) said.verbosity = -1;
     switch (started.kind) {
         case TaskStore::StartKind::started:
-            message(global, "started task " + t.id + " (runner pid " +
-                                std::to_string(started.status.record.runner_pid) +
-                                "; log: " + store.log_path(t.id) + ")");
+            message(said, "started task " + t.id + " (runner pid " +
+                              std::to_string(started.status.record.runner_pid) +
+                              "; log: " + store.log_path(t.id) + ")");
             break;
         case TaskStore::StartKind::joined:
-            message(global, "task " + describe(started.status) + ": joined");
+            message(said, "task " + describe(started.status) + ": joined");
             break;
         case TaskStore::StartKind::cached:
-            message(global,
+            message(said,
                     "task " + describe(started.status) + ": not run again (supervise task reset " +
                         t.id +
                         (started.status.state == TaskState::failed ? ", or --rerun-failed)" : ")"));
@@ -128,11 +134,11 @@ int wait_task(const TaskStore& store, const std::string& id,
 int task_command(const std::string& verb, const RunOptions& run, const TaskCommandOptions& t,
                  const GlobalOptions& global) {
     if (verb == "start") {
-        start_task(run, t, global);
+        start_task(run, t, global, false);
         return 0;
     }
     if (verb == "run") {
-        start_task(run, t, global);
+        start_task(run, t, global, true);
         return wait_task(open_store(run), t.id, std::nullopt, t.wait_message, global);
     }
     TaskStore store = open_store(run);
