@@ -3,6 +3,7 @@
 // work. Nothing below src/cli sees CLI11.
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,14 @@ struct RunOptions {
     bool json = false;
     bool dry_run = false;
     std::vector<std::string> command;
+    // Options whose value came from the environment ("--memory" -> "SUPERVISE_MEMORY"):
+    // an error in it names the variable, which is what the user has to fix.
+    std::map<std::string, std::string> from_environment;
+    // The name to put in front of an error in option's value.
+    std::string source(const std::string& option) const {
+        auto variable = from_environment.find(option);
+        return variable == from_environment.end() ? option : variable->second;
+    }
 };
 
 struct GlobalOptions {
@@ -93,11 +102,11 @@ WarningSink warning_sink(const GlobalOptions& global);
 // parse(text), with the option's name in front of the message of a bad value:
 // "--wait: invalid duration 'x' (...)".
 template <typename Parse>
-auto option_value(const char* option, const std::string& text, Parse&& parse) {
+auto option_value(const std::string& option, const std::string& text, Parse&& parse) {
     try {
         return parse(text);
     } catch (const UsageError& e) {
-        throw UsageError(std::string(option) + ": " + e.what());
+        throw UsageError(option + ": " + e.what());
     }
 }
 

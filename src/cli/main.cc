@@ -4,6 +4,7 @@
 #include <csignal>
 #include <cstdlib>
 #include <optional>
+#include <string_view>
 
 #include "CLI/CLI.hpp"
 #include "cli.h"
@@ -315,10 +316,42 @@ int command_separator(int argc, char** argv) {
     return argc;
 }
 
+// Whether option was written on the command line (before the first "--"), as "--x V" or
+// "--x=V", rather than taken from its environment variable.
+bool on_command_line(const std::string& option, int split, char** argv) {
+    for (int i = 1; i < split; ++i) {
+        std::string_view word = argv[i];
+        if (word == option || (word.starts_with(option) && word[option.size()] == '=')) return true;
+    }
+    return false;
+}
+
+// An option given an empty value ("--memory ''"): refused, never taken for "no limit"
+// (an empty SUPERVISE_* variable is unset: CLI11 does not take it).
+std::optional<int> refuse_empty_values(const CLI::App& app) {
+    for (const auto* option : app.get_options()) {
+        if (option->get_positional() || option->get_type_size() == 0) continue;
+        for (const auto& value : option->results()) {
+            if (!value.empty()) continue;
+            cli::error_message(option->get_name() + ": empty value (give a " +
+                               option->get_type_name() + ", or leave the option out)");
+            return kExitFailure;
+        }
+    }
+    for (const auto* sub : app.get_subcommands())
+        if (auto misuse = refuse_empty_values(*sub)) return misuse;
+    return std::nullopt;
+}
+
 // Option values the environment gives, and options that only make sense together.
 // Returns an exit status for a misuse.
-std::optional<int> settle_options(CLI::App& app, Invocation& in) {
+std::optional<int> settle_options(CLI::App& app, Invocation& in, int split, char** argv) {
     auto& run = in.run;
+    if (auto misuse = refuse_empty_values(app)) return misuse;
+    for (const auto* option : app.get_options())
+        if (!option->get_envname().empty() && option->count() > 0 &&
+            !on_command_line(option->get_name(), split, argv))
+            run.from_environment[option->get_name()] = option->get_envname();
     run.lock_given = app.get_option("--lock")->count() > 0;
     if (run.state_dir.empty())
         if (const char* state = std::getenv("SUPERVISE_STATE_DIR")) run.state_dir = state;
@@ -335,8 +368,10 @@ std::optional<int> settle_options(CLI::App& app, Invocation& in) {
     }
     // The environment's --memory-warn applies only where there is a limit to warn about.
     if (const char* warn = std::getenv("SUPERVISE_MEMORY_WARN");
-        warn && run.memory_warn.empty() && !run.memory.empty())
+        warn && *warn && run.memory_warn.empty() && !run.memory.empty()) {
         run.memory_warn = warn;
+        run.from_environment["--memory-warn"] = "SUPERVISE_MEMORY_WARN";
+    }
     return std::nullopt;
 }
 
@@ -442,7 +477,7 @@ int main(int argc, char** argv) {
         return kExitFailure;
     }
     cli::GlobalOptions global{in.quiet ? -1 : in.verbose};
-    if (auto misuse = settle_options(app, in)) return *misuse;
+    if (auto misuse = settle_options(app, in, split, argv)) return *misuse;
     setup_logging(global.verbosity);
     if (auto misuse = take_command(app, in, argc, argv, split)) return *misuse;
     try {

@@ -86,25 +86,29 @@ RunSpec to_run_spec(const RunOptions& o) {
     spec.argv = o.command;
     std::uint64_t ram = physical_memory_bytes();
     auto size = [&](const std::string& text) { return parse_size(text, ram); };
-    if (!o.memory.empty()) spec.limits.memory_max = option_value("--memory", o.memory, size);
+    if (!o.memory.empty())
+        spec.limits.memory_max = option_value(o.source("--memory"), o.memory, size);
     if (!o.memory_high.empty())
-        spec.limits.memory_high = option_value("--memory-high", o.memory_high, size);
+        spec.limits.memory_high = option_value(o.source("--memory-high"), o.memory_high, size);
     if (!o.swap.empty()) {
         // Zero swap is a meaningful limit ("no swap"), below the 1M minimum of sizes.
-        spec.limits.swap_max = o.swap == "0" ? 0 : option_value("--swap", o.swap, size);
+        spec.limits.swap_max = o.swap == "0" ? 0 : option_value(o.source("--swap"), o.swap, size);
     }
-    if (!o.tasks.empty()) spec.limits.tasks_max = option_value("--tasks", o.tasks, parse_count);
+    if (!o.tasks.empty())
+        spec.limits.tasks_max = option_value(o.source("--tasks"), o.tasks, parse_count);
     if (!o.cpu.empty())
-        spec.limits.cpu_percent = 100 * option_value("--cpu", o.cpu, [](const std::string& t) {
-                                      return parse_percentage(t, 100.0 * 1024);
-                                  });
+        spec.limits.cpu_percent =
+            100 * option_value(o.source("--cpu"), o.cpu, [](const std::string& t) {
+                return parse_percentage(t, 100.0 * 1024);
+            });
     if (!o.memory_warn.empty())
-        spec.memory_warn = option_value("--memory-warn", o.memory_warn, [](const std::string& t) {
-            return parse_percentage(t, 100.0);
-        });
-    if (!o.timeout.empty()) spec.timeout = option_value("--timeout", o.timeout, parse_duration);
+        spec.memory_warn =
+            option_value(o.source("--memory-warn"), o.memory_warn,
+                         [](const std::string& t) { return parse_percentage(t, 100.0); });
+    if (!o.timeout.empty())
+        spec.timeout = option_value(o.source("--timeout"), o.timeout, parse_duration);
     if (!o.kill_after.empty())
-        spec.kill_after = option_value("--kill-after", o.kill_after, parse_duration);
+        spec.kill_after = option_value(o.source("--kill-after"), o.kill_after, parse_duration);
     if (!o.chdir.empty()) spec.chdir = o.chdir;
     for (const auto& assignment : o.setenv) {
         auto equals = assignment.find('=');
