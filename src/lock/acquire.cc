@@ -130,8 +130,7 @@ class QueueStay {
 
     // The queue's order is the ticket counter's.
     void take_ticket() {
-        lock::ensure_pool(paths_);
-        auto pool_lock = lock::lock_pool(paths_);
+        auto pool_lock = lock::open_pool(paths_);
         lock::write_slot_count(paths_, options_.slots);
         grant_->ticket = lock::take_ticket(paths_, options_.command);
     }
@@ -139,7 +138,10 @@ class QueueStay {
     // One look at the pool under its lock: a result when the wait is over (granted,
     // cancelled, or not free on a try-once); else the watches for what can change that.
     std::optional<AcquireResult> look() {
-        auto pool_lock = lock::lock_pool(paths_);
+        // (a pool with our live ticket in it is never removed as unused)
+        auto locked = lock::lock_pool(paths_);
+        if (!locked) return end(AcquireOutcome::cancelled);
+        auto& pool_lock = *locked;
         auto state = lock::scan_pool(paths_, options_.on_warning);
         const auto& path = grant_->ticket->ticket.path;
         auto mine = std::find_if(state.tickets.begin(), state.tickets.end(),

@@ -40,26 +40,29 @@ bool signal_process_owner(const OwnerRecord& owner, int sig) {
 void release_run_slot(const std::string& state_dir, const std::string& name, int slot,
                       std::uint64_t cgroup_id) {
     auto paths = lock::pool_paths(state_dir, name);
-    if (!lock::pool_exists(paths)) return;
     auto pool_lock = lock::lock_pool(paths);
+    if (!pool_lock) return;
     auto text = sys::read_state_file(paths.record(slot));
     if (!text) return;
     auto record = lock::parse_owner_record(*text);
-    if (record && record->kind == OwnerRecord::Kind::run && record->cgroup.id == cgroup_id)
+    if (record && record->kind == OwnerRecord::Kind::run && record->cgroup.id == cgroup_id) {
         ::unlink(paths.record(slot).c_str());
+        lock::forget_if_unused(paths);
+    }
 }
 
 bool release_process_slot(const std::string& state_dir, const std::string& name, pid_t owner,
                           const WarningSink& warn) {
     auto paths = lock::pool_paths(state_dir, name);
-    if (!lock::pool_exists(paths)) return false;
     auto pool_lock = lock::lock_pool(paths);
+    if (!pool_lock) return false;
     auto state = lock::scan_pool(paths, warn);
     auto start = sys::process_start_time(owner);
     for (const auto& [slot, holder] : state.holders) {
         if (holder.kind == OwnerRecord::Kind::process && holder.pid == owner && start &&
             holder.start_time == *start) {
             ::unlink(paths.record(slot).c_str());
+            lock::forget_if_unused(paths);
             return true;
         }
     }
@@ -69,10 +72,11 @@ bool release_process_slot(const std::string& state_dir, const std::string& name,
 unsigned free_slots(const std::string& state_dir, const std::string& name, unsigned slots,
                     const WarningSink& warn) {
     auto paths = lock::pool_paths(state_dir, name);
-    if (!lock::pool_exists(paths)) return slots ? slots : 1;
     auto pool_lock = lock::lock_pool(paths);
+    if (!pool_lock) return slots ? slots : 1;
     auto state = lock::scan_pool(paths, warn);
     if (slots == 0) slots = state.slots;
+    lock::forget_if_unused(paths);
     unsigned held = static_cast<unsigned>(state.holders.size());
     return slots > held ? slots - held : 0;
 }
@@ -83,9 +87,10 @@ std::vector<PoolStatus> list_pools(const std::string& state_dir,
     std::vector<PoolStatus> pools;
     for (const auto& each : name ? std::vector<std::string>{*name} : pool_names(state_dir)) {
         auto paths = lock::pool_paths(state_dir, each);
-        if (!lock::pool_exists(paths)) continue;
         auto pool_lock = lock::lock_pool(paths);
+        if (!pool_lock) continue;
         auto state = lock::scan_pool(paths, warn);
+        if (lock::forget_if_unused(paths)) continue;  // nothing to show: its runs have ended
         PoolStatus status;
         status.name = each;
         status.slots = state.slots;
@@ -100,10 +105,10 @@ std::vector<PoolStatus> list_pools(const std::string& state_dir,
 std::optional<unsigned> kill_pool(const std::string& state_dir, const std::string& name, int sig,
                                   const WarningSink& warn) {
     auto paths = lock::pool_paths(state_dir, name);
-    if (!lock::pool_exists(paths)) return std::nullopt;
     std::vector<OwnerRecord> holders;
     {
         auto pool_lock = lock::lock_pool(paths);
+        if (!pool_lock) return std::nullopt;
         auto state = lock::scan_pool(paths, warn);
         for (const auto& [slot, holder] : state.holders) holders.push_back(holder);
     }
@@ -129,6 +134,7 @@ KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver
     for (const auto& name : pool_names(state_dir)) {
         auto paths = lock::pool_paths(state_dir, name);
         auto pool_lock = lock::lock_pool(paths);
+        if (!pool_lock) continue;
         auto state = lock::scan_pool(paths, warn);
         for (const auto& ticket : state.tickets) {
             if (sys::try_append_file(ticket.path, "cancelled=1\n") == 0) {
@@ -158,11 +164,14 @@ KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver
         ++report.runs;
     }
     remove_run_cgroups(driver, cgroups);
-    // Reap the records of the killed runs (their cgroups are empty now).
+    // Reap the records of the killed runs (their cgroups are empty now), and the pools
+    // nobody holds or waits for any more.
     for (const auto& name : pool_names(state_dir)) {
         auto paths = lock::pool_paths(state_dir, name);
-        auto pool_lock = lock::lock_pool(paths);
-        lock::scan_pool(paths, warn);
+        if (auto pool_lock = lock::lock_pool(paths)) {
+            lock::scan_pool(paths, warn);
+            lock::forget_if_unused(paths);
+        }
     }
     return report;
 }

@@ -104,10 +104,54 @@ bool pool_exists(const PoolPaths& paths) {
     return ::lstat(paths.dir.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-void ensure_pool(const PoolPaths& paths) {
-    sys::make_private_dir(paths.dir.substr(0, paths.dir.rfind('/')));
-    sys::make_private_dir(paths.dir);
-    sys::make_private_dir(paths.queue());
+std::optional<sys::FileLock> lock_pool(const PoolPaths& paths) {
+    std::string path = paths.file("lock");
+    if (!pool_exists(paths)) return std::nullopt;
+    auto lock = sys::FileLock::wait(path, false);
+    if (!lock) return std::nullopt;  // removed before we could open it
+    // Removed while we waited: our lock is on a file nobody else will open any more.
+    struct stat held, now;
+    if (::fstat(lock->fd(), &held) != 0 || ::stat(path.c_str(), &now) != 0 ||
+        held.st_ino != now.st_ino)
+        return std::nullopt;
+    return lock;
+}
+
+sys::FileLock open_pool(const PoolPaths& paths) {
+    for (;;) {
+        sys::make_private_dir(paths.dir.substr(0, paths.dir.rfind('/')));
+        sys::make_private_dir(paths.dir);
+        std::optional<sys::FileLock> lock;
+        try {
+            lock = sys::FileLock::wait(paths.file("lock"), true);
+        } catch (const SystemError&) {
+            if (pool_exists(paths)) throw;
+            continue;  // removed between our mkdir and our open
+        }
+        struct stat held, now;
+        if (!lock || ::fstat(lock->fd(), &held) != 0 ||
+            ::stat(paths.file("lock").c_str(), &now) != 0 || held.st_ino != now.st_ino)
+            continue;  // an unused pool was being removed: make it again
+        // Under the lock, nobody removes what we make now.
+        sys::make_private_dir(paths.queue());
+        check_name(paths);
+        return std::move(*lock);
+    }
+}
+
+bool forget_if_unused(const PoolPaths& paths) {
+    for (const auto& leaf : list_dir(paths.dir))
+        if (leaf.starts_with("slot-") && leaf.find(".tmp") == std::string::npos) return false;
+    if (!list_dir(paths.queue()).empty()) return false;
+    sys::remove_directory(paths.queue());
+    // the lock file last: whoever opens the path from now on makes the pool anew
+    for (const char* leaf : {"name", "slots", "parents", "lock"})
+        ::unlink(paths.file(leaf).c_str());
+    sys::remove_directory(paths.dir);
+    return true;
+}
+
+void check_name(const PoolPaths& paths) {
     auto stored = sys::read_state_file(paths.file("name"));
     // Missing, or unusable (no lock name is empty): the directory's name is the encoded
     // name the caller gave, so the name file is rebuilt from it.

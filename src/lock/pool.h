@@ -30,14 +30,20 @@ struct PoolPaths {
 };
 
 PoolPaths pool_paths(const std::string& state_dir, const std::string& name);
-// Creates the pool's directories (never through a symlink); checks the name file.
-void ensure_pool(const PoolPaths& paths);
 bool pool_exists(const PoolPaths& paths);
 
-// The pool's critical section: an exclusive flock on <pool>/lock.
-inline sys::FileLock lock_pool(const PoolPaths& paths) {
-    return sys::FileLock::wait(paths.file("lock"));
-}
+// The pool's critical section: an exclusive flock on <pool>/lock. Nothing when there is
+// no such pool, or it was removed (unused) while we waited for the lock.
+std::optional<sys::FileLock> lock_pool(const PoolPaths& paths);
+// As lock_pool, creating the pool first (its directories, never through a symlink, and
+// its name file, checked against the name): for an acquirer, which may be its first user.
+sys::FileLock open_pool(const PoolPaths& paths);
+// Under the pool's lock: removes the pool when nothing holds or waits for a slot of it
+// (scan_pool has reaped the dead), so a pool of runs that have ended leaves nothing in
+// the state directory. True when it went.
+bool forget_if_unused(const PoolPaths& paths);
+// Writes the pool's name file, or checks that it names this pool (throws Error).
+void check_name(const PoolPaths& paths);
 
 struct Ticket {
     std::uint64_t seq = 0;

@@ -234,8 +234,10 @@ void require_regular(const UniqueFd& fd, const std::string& path) {
 }
 }  // namespace
 
-FileLock FileLock::wait(const std::string& path) {
-    UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
+std::optional<FileLock> FileLock::wait(const std::string& path, bool create) {
+    UniqueFd fd(::open(
+        path.c_str(), O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | (create ? O_CREAT : 0), 0600));
+    if (!fd && errno == ENOENT && !create) return std::nullopt;
     if (!fd) throw SystemError("open lock file", path, errno);
     require_regular(fd, path);
     while (::flock(fd.get(), LOCK_EX) != 0)

@@ -32,7 +32,7 @@ constexpr std::string_view kRunnerPrefix = "supervise: ";
 
 // The task's critical section (start, reset): an exclusive flock on <task>/lock.
 sys::FileLock lock_task(const std::string& dir) {
-    return sys::FileLock::wait(dir + "/lock");
+    return std::move(*sys::FileLock::wait(dir + "/lock", true));
 }
 
 std::optional<TaskRecord> read_record(const std::string& dir) {

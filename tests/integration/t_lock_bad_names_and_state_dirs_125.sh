@@ -8,7 +8,7 @@ long=$(printf 'x%.0s' $(seq 256))
 bad_name() {  # NAME
     local what="lock name '$(printf '%q' "$1")'"
     run --lock "$1" -- touch "$W/ran";  assert_status 125
-    assert_match "$ERR" "^supervise: .*lock name" "message for $what"
+    assert_match "$ERR" "^supervise: .*(lock name|--lock: empty value)" "message for $what"
     [ ! -e "$W/ran" ] || fail "a command ran under the $what"
     for sub in lock unlock check kill; do
         run "$sub" "$1";  assert_status 125

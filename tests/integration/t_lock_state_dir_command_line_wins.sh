@@ -13,4 +13,4 @@ for args in "--state-dir $W/cli --lock a -- true" "lock b --state-dir $W/cli --o
     [ -z "$(ls -A "$LOCK_STATE_DIR")" ] ||
         fail "supervise $args used SUPERVISE_STATE_DIR=$LOCK_STATE_DIR: $(ls -R "$LOCK_STATE_DIR")"
 done
-[ -d "$W/cli/locks/a" ] && [ -d "$W/cli/locks/b" ] || fail "nothing was written to --state-dir $W/cli"
+[ -d "$W/cli/locks" ] || fail "nothing was written to --state-dir $W/cli"

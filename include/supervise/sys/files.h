@@ -71,9 +71,10 @@ void make_private_dir(const std::string& path, const std::string& what = "");
 // An exclusive flock(2) on a file, held until release() or destruction.
 class FileLock {
   public:
-    // Opens path (created 0600 when missing, never through a symlink) and waits for the
-    // lock. Throws SystemError.
-    static FileLock wait(const std::string& path);
+    // Opens path (never through a symlink; created 0600 when missing if create is set)
+    // and waits for the lock. Nothing when path does not exist and create is not set.
+    // Throws SystemError, UsageError (not a regular file).
+    static std::optional<FileLock> wait(const std::string& path, bool create);
     // Creates path, which must not exist yet, and locks it at once: a file whose lock
     // shows that its creator still lives. `what` names it in errors. Throws SystemError.
     static FileLock create_exclusive(const std::string& path, const std::string& what);

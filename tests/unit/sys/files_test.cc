@@ -46,7 +46,7 @@ TEST_F(FilesTest, FileLockIsSeenFromAnotherOpenFile) {
     std::string lock_path = path("lock");
     EXPECT_FALSE(FileLock::held_elsewhere(lock_path));  // no such file
     {
-        auto lock = FileLock::wait(lock_path);
+        auto lock = *FileLock::wait(lock_path, true);
         EXPECT_TRUE(FileLock::held_elsewhere(lock_path));
         lock.release();
         EXPECT_FALSE(FileLock::held_elsewhere(lock_path));
@@ -59,7 +59,8 @@ TEST_F(FilesTest, FileLockIsSeenFromAnotherOpenFile) {
 TEST_F(FilesTest, FileLockNeverFollowsASymlink) {
     std::ofstream(path("target")) << "";
     fs::create_symlink(root_ / "target", root_ / "link");
-    EXPECT_THROW(FileLock::wait(path("link")), SystemError);
+    EXPECT_THROW(FileLock::wait(path("link"), true), SystemError);
+    EXPECT_FALSE(FileLock::wait(path("missing"), false));
 }
 
 TEST_F(FilesTest, PrivateDirRefusesWhatOthersCouldUse) {
