@@ -45,10 +45,10 @@ void release_run_slot(const std::string& state_dir, const std::string& name, int
     auto text = sys::read_state_file(paths.record(slot));
     if (!text) return;
     auto record = lock::parse_owner_record(*text);
-    if (record && record->kind == OwnerRecord::Kind::run && record->cgroup.id == cgroup_id) {
+    // (The pool is left for whoever looks next: removing and making it anew would cost
+    // every locked run half a millisecond.)
+    if (record && record->kind == OwnerRecord::Kind::run && record->cgroup.id == cgroup_id)
         ::unlink(paths.record(slot).c_str());
-        lock::forget_if_unused(paths);
-    }
 }
 
 bool release_process_slot(const std::string& state_dir, const std::string& name, pid_t owner,

@@ -1,12 +1,14 @@
 #!/bin/bash
-# A pool nobody holds or waits for is removed by whoever sees it so (the run releasing
-# its slot, list, check, kill-all): after kill-all, list shows nothing and the state
+# A pool nobody holds or waits for is removed by whoever looks at it and sees it so
+# (list, check, unlock, kill-all): after kill-all, list shows nothing and the state
 # directory holds no pool. Removal happens under the pool's lock, so runs that use a
 # pool for the first time while others remove it all get their slot.
 . "$TESTS_DIR/lock_lib.sh"
 
 run --lock once -- true;  assert_status 0
-[ ! -e "$LOCK_STATE_DIR/locks/once" ] || fail "the pool of a run that ended is still there: $(ls -A "$LOCK_STATE_DIR/locks/once")"
+run list;  assert_status 0
+assert_eq "" "$OUT" "list after the only run of a lock ended"
+[ ! -e "$LOCK_STATE_DIR/locks/once" ] || fail "list left the pool of a run that ended: $(ls -A "$LOCK_STATE_DIR/locks/once")"
 
 sv_bg held --lock ka -- "${HOLD[@]}" "$W/held"
 wait_for_file "$W/held.in"
