@@ -316,10 +316,10 @@ int command_separator(int argc, char** argv) {
     return argc;
 }
 
-// Whether option was written on the command line (before the first "--"), as "--x V" or
+// Whether option was written among supervise's own words (argv[1..end)), as "--x V" or
 // "--x=V", rather than taken from its environment variable.
-bool on_command_line(const std::string& option, int split, char** argv) {
-    for (int i = 1; i < split; ++i) {
+bool on_command_line(const std::string& option, int end, char** argv) {
+    for (int i = 1; i < end; ++i) {
         std::string_view word = argv[i];
         if (word == option || (word.starts_with(option) && word[option.size()] == '=')) return true;
     }
@@ -347,10 +347,21 @@ std::optional<int> refuse_empty_values(const CLI::App& app) {
 // Returns an exit status for a misuse.
 std::optional<int> settle_options(CLI::App& app, Invocation& in, int split, char** argv) {
     auto& run = in.run;
+    // supervise's own words end where the command's begin
+    int end = split - static_cast<int>(app.remaining_size(true));
+    for (int i = 1; i < end; ++i) {
+        // "--memory=" (CLI11 would take the next word for the value)
+        std::string_view word = argv[i];
+        if (word.starts_with("--") && word.size() > 3 && word.back() == '=') {
+            cli::error_message(std::string(word.substr(0, word.size() - 1)) +
+                               ": empty value (give a value, or leave the option out)");
+            return kExitFailure;
+        }
+    }
     if (auto misuse = refuse_empty_values(app)) return misuse;
     for (const auto* option : app.get_options())
         if (!option->get_envname().empty() && option->count() > 0 &&
-            !on_command_line(option->get_name(), split, argv))
+            !on_command_line(option->get_name(), end, argv))
             run.from_environment[option->get_name()] = option->get_envname();
     run.lock_given = app.get_option("--lock")->count() > 0;
     if (run.state_dir.empty())

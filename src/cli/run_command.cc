@@ -72,7 +72,11 @@ void report_lock_failure(const LockOptions& lock, AcquireOutcome outcome,
 
 DriverOptions to_driver_options(const RunOptions& options) {
     DriverOptions driver;
-    if (!options.driver.empty()) driver.kind = parse_driver_kind(options.driver);
+    // (on the command line the message names the value alone: "unknown driver 'x' ...")
+    if (options.from_environment.count("--driver"))
+        driver.kind = option_value("SUPERVISE_DRIVER", options.driver, parse_driver_kind);
+    else if (!options.driver.empty())
+        driver.kind = parse_driver_kind(options.driver);
     driver.cgroup_root = options.cgroup_root;
     driver.systemd_manager = options.systemd_manager;
     if (!valid_systemd_manager(driver.systemd_manager))

@@ -35,6 +35,20 @@ bool signal_process_owner(const OwnerRecord& owner, int sig) {
     return pidfd && lock::owner_is_alive(owner) && pidfd.send_signal(sig);
 }
 
+// lock_pool for the commands that go over every pool: one pool they cannot use (its lock
+// file replaced by a FIFO, say) is a warning, not the end of list or kill-all. For the
+// one pool a command names (only), the error goes up.
+std::optional<sys::FileLock> lock_or_warn(const lock::PoolPaths& paths, const WarningSink& warn,
+                                          bool only) {
+    try {
+        return lock::lock_pool(paths);
+    } catch (const UsageError& e) {
+        if (only) throw;
+        if (warn) warn(std::string(e.what()) + "; lock " + paths.name + " skipped");
+        return std::nullopt;
+    }
+}
+
 }  // namespace
 
 void release_run_slot(const std::string& state_dir, const std::string& name, int slot,
@@ -87,7 +101,7 @@ std::vector<PoolStatus> list_pools(const std::string& state_dir,
     std::vector<PoolStatus> pools;
     for (const auto& each : name ? std::vector<std::string>{*name} : pool_names(state_dir)) {
         auto paths = lock::pool_paths(state_dir, each);
-        auto pool_lock = lock::lock_pool(paths);
+        auto pool_lock = lock_or_warn(paths, warn, name.has_value());
         if (!pool_lock) continue;
         auto state = lock::scan_pool(paths, warn);
         if (lock::forget_if_unused(paths)) continue;  // nothing to show: its runs have ended
@@ -133,7 +147,7 @@ KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver
     // Waiters first, so none of them takes a slot the kill frees.
     for (const auto& name : pool_names(state_dir)) {
         auto paths = lock::pool_paths(state_dir, name);
-        auto pool_lock = lock::lock_pool(paths);
+        auto pool_lock = lock_or_warn(paths, warn, false);
         if (!pool_lock) continue;
         auto state = lock::scan_pool(paths, warn);
         for (const auto& ticket : state.tickets) {
@@ -168,7 +182,7 @@ KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver
     // nobody holds or waits for any more.
     for (const auto& name : pool_names(state_dir)) {
         auto paths = lock::pool_paths(state_dir, name);
-        if (auto pool_lock = lock::lock_pool(paths)) {
+        if (auto pool_lock = lock_or_warn(paths, warn, false)) {
             lock::scan_pool(paths, warn);
             lock::forget_if_unused(paths);
         }

@@ -119,19 +119,19 @@ std::optional<sys::FileLock> lock_pool(const PoolPaths& paths) {
 
 sys::FileLock open_pool(const PoolPaths& paths) {
     for (;;) {
-        sys::make_private_dir(paths.dir.substr(0, paths.dir.rfind('/')));
-        sys::make_private_dir(paths.dir);
         std::optional<sys::FileLock> lock;
         try {
+            sys::make_private_dir(paths.dir.substr(0, paths.dir.rfind('/')));
+            sys::make_private_dir(paths.dir);
             lock = sys::FileLock::wait(paths.file("lock"), true);
-        } catch (const SystemError&) {
+        } catch (const Error&) {
             if (pool_exists(paths)) throw;
-            continue;  // removed between our mkdir and our open
+            continue;  // an unused pool was removed between our mkdir and our open
         }
         struct stat held, now;
         if (!lock || ::fstat(lock->fd(), &held) != 0 ||
             ::stat(paths.file("lock").c_str(), &now) != 0 || held.st_ino != now.st_ino)
-            continue;  // an unused pool was being removed: make it again
+            continue;  // removed while we waited for its lock: make it again
         // Under the lock, nobody removes what we make now.
         sys::make_private_dir(paths.queue());
         check_name(paths);
@@ -143,11 +143,22 @@ bool forget_if_unused(const PoolPaths& paths) {
     for (const auto& leaf : list_dir(paths.dir))
         if (leaf.starts_with("slot-") && leaf.find(".tmp") == std::string::npos) return false;
     if (!list_dir(paths.queue()).empty()) return false;
+    // Cgroups of this pool still in the tree (a v1 twin systemd has not let go of yet):
+    // the parents file is what lets a later look sweep them, so the pool stays.
+    std::string prefix = pool_cgroup_prefix(paths.name);
+    for (const auto& parent : read_parents(paths)) {
+        bool scopes = parent.driver == "systemd";
+        for (const auto& dir : scopes ? v1_twins(parent.dir) : std::vector<std::string>{parent.dir})
+            for (const auto& leaf : list_dir(dir))
+                if (leaf.starts_with(scopes ? "supervise-" + prefix : prefix)) return false;
+    }
     sys::remove_directory(paths.queue());
-    // the lock file last: whoever opens the path from now on makes the pool anew
-    for (const char* leaf : {"name", "slots", "parents", "lock"})
-        ::unlink(paths.file(leaf).c_str());
-    sys::remove_directory(paths.dir);
+    for (const auto& entry : sys::list_directory(paths.dir, true))
+        if (entry.name != "lock") ::unlink(paths.file(entry.name).c_str());
+    // The lock file last, then the directory once, as it is: whoever opened the path in
+    // between holds a new lock file there and makes the pool anew.
+    ::unlink(paths.file("lock").c_str());
+    ::rmdir(paths.dir.c_str());
     return true;
 }
 

@@ -39,7 +39,7 @@ std::string read_file(const std::string& path) {
 
 std::optional<std::string> read_state_file(const std::string& path, size_t most) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
-    if (!fd) return errno == ENOENT ? std::nullopt : std::optional<std::string>("");
+    if (!fd) return errno == ELOOP ? std::optional<std::string>("") : std::nullopt;  // a symlink
     struct stat st;
     if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
         st.st_size > static_cast<off_t>(most))
@@ -49,7 +49,7 @@ std::optional<std::string> read_state_file(const std::string& path, size_t most)
     while (done < text.size()) {
         ssize_t n = ::read(fd.get(), text.data() + done, text.size() - done);
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return "";
+        if (n < 0) return std::nullopt;  // not the file's fault: as if we could not open it
         if (n == 0) break;
         done += static_cast<size_t>(n);
     }
@@ -161,23 +161,29 @@ void make_private_dir(const std::string& path, const std::string& what) {
 }
 
 namespace {
-// Whether path is to be written in place (a device or a pipe); throws when it is refused.
+// Whether path is to be written in place (a device, a pipe, one of our own descriptors);
+// throws when it is refused.
 bool written_in_place(const std::string& path) {
+    // /dev/stdout and friends name a descriptor of ours, whatever it is (a pipe, a tty,
+    // the file the shell redirected to, appended to like any other output)
+    for (const char* fd_path : {"/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/"})
+        if (path.starts_with(fd_path)) return true;
     struct stat link, target;
-    if (::lstat(path.c_str(), &link) != 0) {
-        if (errno != ENOENT) throw SystemError("inspect", path, errno);
+    bool missing = ::lstat(path.c_str(), &link) != 0;
+    if (missing && errno != ENOENT) throw SystemError("inspect", path, errno);
+    if (missing || S_ISREG(link.st_mode)) {
+        // replaced through FILE.tmp-PID and rename: the directory must take them
         auto slash = path.rfind('/');
         std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
         if (::access(dir.c_str(), W_OK) != 0) throw SystemError("write into", dir, errno);
         return false;
     }
-    if (S_ISREG(link.st_mode)) return false;
-    if (::stat(path.c_str(), &target) == 0 &&
-        (S_ISCHR(target.st_mode) || S_ISFIFO(target.st_mode) || S_ISBLK(target.st_mode)))
+    if (::stat(path.c_str(), &target) == 0 && (S_ISCHR(target.st_mode) || S_ISFIFO(target.st_mode)))
         return true;
-    throw UsageError(path + (S_ISLNK(link.st_mode)   ? " is a symlink; name the file itself"
-                             : S_ISDIR(link.st_mode) ? " is a directory"
-                                                     : " is not a regular file, device or pipe"));
+    throw UsageError(path + (S_ISLNK(link.st_mode) ? " is a symlink; name the file itself"
+                             : S_ISDIR(link.st_mode)
+                                 ? " is a directory"
+                                 : " is not a regular file, a character device or a pipe"));
 }
 }  // namespace
 
@@ -188,7 +194,7 @@ void check_output_file(const std::string& path) {
 void write_output_file(const std::string& path, std::string_view text) {
     if (!written_in_place(path)) return write_file_atomic(path, text);
     // O_NONBLOCK: a FIFO nobody reads fails (ENXIO) instead of hanging the end of the run
-    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK));
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NONBLOCK));
     if (!fd) throw SystemError("open", path, errno);
     ::fcntl(fd.get(), F_SETFL, ::fcntl(fd.get(), F_GETFL) & ~O_NONBLOCK);
     for (size_t done = 0; done < text.size();) {

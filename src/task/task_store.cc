@@ -58,6 +58,8 @@ int runner_main(const std::string& dir, const std::string& id, RunSpec spec,
     sys::UniqueFd log(::open((dir + "/log").c_str(),
                              O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
                              0600));
+    if (log)
+        ::fcntl(log.get(), F_SETFL, ::fcntl(log.get(), F_GETFL) & ~O_NONBLOCK);  // the command's
     if (null) ::dup2(null.get(), 0);
     if (log) {
         ::dup2(log.get(), 1);

@@ -25,6 +25,9 @@ for file in slot-0 name slots queue/.seq queue/000000000099-1; do
     run list --json;                assert_status 0
     "$PY" -c 'import json,sys; json.loads(sys.argv[1])' "$OUT" || fail "list --json with a FIFO $file: $OUT"
     run --lock "k$i" --slots 2 --wait 0 -- true;  case $RC in 0|75) ;; *) assert_status 0 ;; esac
+    if [ "$file" = name ]; then  # the run rebuilt it from the name it was given
+        [ -f "$pool/name" ] && [ "$(cat "$pool/name")" = "k$i" ] || fail "the name file was not rebuilt"
+    fi
     rm -f "$pool/$file"
 done
 

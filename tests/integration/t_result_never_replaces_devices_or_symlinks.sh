@@ -1,6 +1,7 @@
 #!/bin/bash
-# --result replaces only a regular file (or creates one), atomically; a device or a pipe
-# is written in place; a symlink or a directory is refused before the command runs.
+# --result replaces only a regular file (or creates one), atomically; a character device,
+# a pipe or one of supervise's descriptors (/dev/stdout, whatever it leads to) is written
+# in place; a symlink, a directory or a block device is refused before the command runs.
 . "$TESTS_DIR/lib.sh"
 
 run --result "$W/new.json" -- true
@@ -32,6 +33,19 @@ assert_status 125
 assert_contains "$ERR" "--result: $W/link is a symlink" "message for a symlink"
 [ -L "$W/link" ] && [ "$(cat "$W/target")" = keep ] || fail "the symlink or its target was changed"
 [ ! -e "$W/ran" ] || fail "the command ran although its result could not be written"
+
+# /dev/stdout redirected to a file: the result is appended after the command's output
+"$SUPERVISE" --result /dev/stdout -- echo out </dev/null >"$W/both" 2>"$W/both.err" ||
+    fail "--result /dev/stdout into a file: exit $? ($(cat "$W/both.err"))"
+assert_eq out "$(head -1 "$W/both")" "the command's output before the result"
+assert_contains "$(sed -n 2p "$W/both")" '"exit_status": 0' "the result after the command's output"
+
+if mknod "$W/block" b 7 200 2>/dev/null; then
+    run --result "$W/block" -- touch "$W/ran"
+    assert_status 125
+    assert_contains "$ERR" "is not a regular file, a character device or a pipe" "message for a block device"
+    [ -b "$W/block" ] || fail "--result replaced a block device"
+fi
 
 mkdir "$W/dir"
 run --result "$W/dir" -- true

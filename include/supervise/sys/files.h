@@ -17,9 +17,9 @@ std::string read_file(const std::string& path);
 // As read_file, but nothing when the file cannot be read (gone, no permission).
 std::optional<std::string> try_read_file(const std::string& path);
 // A state file of ours (record, ticket, pool metadata), which anyone who could write the
-// state directory may have replaced: nothing when it does not exist; "" (reads as
-// corrupt) when it is not a regular file (a FIFO would hang us), is a symlink, is larger
-// than kMaxStateFile or cannot be read.
+// state directory may have replaced: nothing when it does not exist or cannot be read
+// (no permission, an I/O error); "" (reads as corrupt) when it is a symlink, not a
+// regular file (a FIFO would hang us) or larger than `most`.
 inline constexpr size_t kMaxStateFile = 64 * 1024;
 std::optional<std::string> read_state_file(const std::string& path, size_t most = kMaxStateFile);
 // Writes text with a single write(2), as kernel interface files want. Throws SystemError
@@ -45,9 +45,10 @@ std::optional<std::uint64_t> parse_u64(std::string_view text);
 bool path_exists(const std::string& path);
 
 // A file a user named for our output (--result): where it is missing or a regular file it
-// is replaced atomically (write_file_atomic); a device or a pipe (/dev/stdout, a FIFO) is
-// written in place; anything else (a symlink to a file, which rename would replace, a
-// directory, a directory we may not write) is refused. check_output_file says so before
+// is replaced atomically (write_file_atomic: its directory must be writable); a character
+// device, a pipe or one of our descriptors (/dev/stdout, /proc/self/fd/N) is written in
+// place (appended); anything else (a symlink to a file, which rename would replace, a
+// directory, a block device) is refused. check_output_file says so before
 // anything is done (UsageError / SystemError); write_output_file writes.
 void check_output_file(const std::string& path);
 void write_output_file(const std::string& path, std::string_view text);
