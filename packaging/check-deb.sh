@@ -121,7 +121,10 @@ cgroups=()
 result=$("$bin" --json --lock smoke --memory 64M --state-dir "$state" -- true 2>>"$log") ||
     fail "locked run: supervise --lock smoke --memory 64M -- true exited $?"
 cgroups+=("$(sed -nE 's/.*"cgroup": "([^"]*)".*/\1/p' <<<"$result")")
-"$bin" list --json --state-dir "$state" | grep -qF '"name": "smoke"' || fail "list does not show lock smoke"
+grep -qF '"lock": "smoke"' <<<"$result" || fail "the locked run did not report its lock: $result"
+# the run has ended: list shows no pool of it (and removes what was left)
+listed=$("$bin" list --json --state-dir "$state" 2>>"$log") || fail "list exited $?"
+[ "$listed" = "[]" ] || fail "list after the locked run ended: $listed"
 oom_status=0
 result=$("$bin" --json --memory 20M -- tail /dev/zero 2>>"$log") || oom_status=$?
 [ "$oom_status" = 137 ] || fail "OOM run exited $oom_status, not 137"
