@@ -108,12 +108,9 @@ std::optional<sys::FileLock> lock_pool(const PoolPaths& paths) {
     std::string path = paths.file("lock");
     if (!pool_exists(paths)) return std::nullopt;
     auto lock = sys::FileLock::wait(path, false);
-    if (!lock) return std::nullopt;  // removed before we could open it
-    // Removed while we waited: our lock is on a file nobody else will open any more.
-    struct stat held, now;
-    if (::fstat(lock->fd(), &held) != 0 || ::stat(path.c_str(), &now) != 0 ||
-        held.st_ino != now.st_ino)
-        return std::nullopt;
+    // Gone before we could open it, or removed while we waited: our lock is then on a
+    // file nobody else will open any more.
+    if (!lock || !lock->still_at(path)) return std::nullopt;
     return lock;
 }
 
@@ -128,9 +125,7 @@ sys::FileLock open_pool(const PoolPaths& paths) {
             if (pool_exists(paths)) throw;
             continue;  // an unused pool was removed between our mkdir and our open
         }
-        struct stat held, now;
-        if (!lock || ::fstat(lock->fd(), &held) != 0 ||
-            ::stat(paths.file("lock").c_str(), &now) != 0 || held.st_ino != now.st_ino)
+        if (!lock || !lock->still_at(paths.file("lock")))
             continue;  // removed while we waited for its lock: make it again
         // Under the lock, nobody removes what we make now.
         sys::make_private_dir(paths.queue());

@@ -258,6 +258,12 @@ FileLock FileLock::create_exclusive(const std::string& path, const std::string& 
     return FileLock(std::move(fd));
 }
 
+bool FileLock::still_at(const std::string& path) const {
+    struct stat held, now;
+    return ::fstat(fd_.get(), &held) == 0 && ::stat(path.c_str(), &now) == 0 &&
+           held.st_dev == now.st_dev && held.st_ino == now.st_ino;
+}
+
 bool FileLock::held_elsewhere(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     struct stat st;

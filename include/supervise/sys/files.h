@@ -84,6 +84,9 @@ class FileLock {
 
     int fd() const { return fd_.get(); }
     void release() { fd_.reset(); }
+    // Whether path still names the file we hold the lock on (not unlinked or replaced
+    // while we waited for it).
+    bool still_at(const std::string& path) const;
 
   private:
     explicit FileLock(UniqueFd fd) : fd_(std::move(fd)) {}
