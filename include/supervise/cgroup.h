@@ -139,6 +139,18 @@ struct DriverReport {
 };
 std::vector<DriverReport> probe_drivers(const DriverOptions& options);
 
+// A directory the drivers reachable with options create run cgroups (or, for systemd,
+// scopes named supervise-<name>.scope) in, whether or not it exists: where a run is found
+// by its name when no record can say (a lost or garbled state directory).
+struct RunCgroupBase {
+    DriverKind driver;  // systemd, or the direct driver of this layout
+    std::string dir;
+};
+std::vector<RunCgroupBase> run_cgroup_bases(const DriverOptions& options);
+// Every directory of a run cgroup the direct drivers made at unified_path: that one, then
+// its v1 twins (hybrid), wherever the supervisor that made them sat.
+std::vector<std::string> run_directories(const std::string& unified_path);
+
 // The unified-hierarchy directories of every run cgroup (or scope) that the drivers
 // reachable with these options have created and that still exist: what kill-all kills.
 std::vector<std::string> list_run_cgroups(const DriverOptions& options);

@@ -64,7 +64,10 @@ struct LockOptions {
     // Longest wait; unset = forever, zero = try once.
     std::optional<std::chrono::milliseconds> wait;
     std::string state_dir;  // from open_state_dir()
-    std::string command;    // what the waiter will run, for `list` and wait messages
+    // Where the holders' cgroups are looked for by name when records cannot tell: the
+    // bases of the drivers these options reach (run_cgroup_bases).
+    DriverOptions driver;
+    std::string command;  // what the waiter will run, for `list` and wait messages
     // Progress for the user: called after 1 s of waiting, then whenever the position or
     // the holder changes. Empty when the wait is over.
     std::function<void(const std::string&)> on_wait_message;
@@ -115,19 +118,23 @@ AcquireResult acquire_slot(const LockOptions& options);
 // Removes the record of a run that has ended, if it is still that run's.
 void release_run_slot(const std::string& state_dir, const std::string& name, int slot,
                       std::uint64_t cgroup_id);
-// The functions below reap stale state on the way; `warn` hears of every repair.
+// The functions below reap stale state on the way; `warn` hears of every repair. The
+// cgroup tree is the truth: a populated cgroup named after a slot of the pool, in the bases
+// `driver` reaches or where the pool's runs were made, holds that slot whatever the state
+// directory says (records lost, garbled, unreadable or another user's; the directory wiped).
 
 // Foreground mode: removes the slot held by process owner. False when it holds none.
-bool release_process_slot(const std::string& state_dir, const std::string& name, pid_t owner,
-                          const WarningSink& warn = {});
+bool release_process_slot(const std::string& state_dir, const DriverOptions& driver,
+                          const std::string& name, pid_t owner, const WarningSink& warn = {});
 
 // Free slots of a pool (0 when busy). slots 0: the pool's own count (1 for a name never
-// used). A name never used has all its slots free.
-unsigned free_slots(const std::string& state_dir, const std::string& name, unsigned slots,
-                    const WarningSink& warn = {});
+// used). A name never used (with no cgroup of it in the tree) has all its slots free.
+unsigned free_slots(const std::string& state_dir, const DriverOptions& driver,
+                    const std::string& name, unsigned slots, const WarningSink& warn = {});
 
-// All pools (or one), with live holders and waiters.
-std::vector<PoolStatus> list_pools(const std::string& state_dir,
+// All pools (or one), with live holders and waiters. Without a name, a populated cgroup of
+// a pool the state directory has lost is a warning (its name is needed to rebuild it).
+std::vector<PoolStatus> list_pools(const std::string& state_dir, const DriverOptions& driver,
                                    const std::optional<std::string>& name,
                                    const WarningSink& warn = {});
 // The pools as one JSON array (fields: supervise(1), list --json); ages relative to now.
@@ -135,8 +142,8 @@ std::string to_json(const std::vector<PoolStatus>& pools, double now);
 
 // Sends sig to every process of the holders of a pool (whole cgroup trees; process owners
 // themselves). Returns how many holders were signalled; nullopt for an unknown pool.
-std::optional<unsigned> kill_pool(const std::string& state_dir, const std::string& name, int sig,
-                                  const WarningSink& warn = {});
+std::optional<unsigned> kill_pool(const std::string& state_dir, const DriverOptions& driver,
+                                  const std::string& name, int sig, const WarningSink& warn = {});
 
 struct KillAllReport {
     unsigned runs = 0;       // cgroups killed and removed

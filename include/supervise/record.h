@@ -53,6 +53,9 @@ double field_double(const std::string& value);
 // leading '.'), so that no name can escape its directory; names that would encode past
 // 200 bytes become "h-<hash>".
 std::string encode_file_name(const std::string& name);
+// The name encode_file_name made file_name from; nothing for a hashed (long) name, or for
+// text it cannot have made.
+std::optional<std::string> decode_file_name(const std::string& file_name);
 // 64-bit FNV-1a of text, 16 hex digits.
 std::string name_hash(const std::string& text);
 bool valid_utf8(const std::string& text);

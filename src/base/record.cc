@@ -123,6 +123,26 @@ std::string encode_file_name(const std::string& name) {
     return out;
 }
 
+std::optional<std::string> decode_file_name(const std::string& file_name) {
+    bool hashed = file_name.size() == 18 && file_name.starts_with("h-") &&
+                  file_name.find_first_not_of("0123456789abcdef", 2) == std::string::npos;
+    if (hashed) return std::nullopt;
+    std::string name;
+    for (size_t i = 0; i < file_name.size(); ++i) {
+        if (file_name[i] != '%') {
+            name += file_name[i];
+            continue;
+        }
+        auto hex = i + 2 < file_name.size() ? file_name.substr(i + 1, 2) : "";
+        if (hex.size() != 2 || hex.find_first_not_of("0123456789ABCDEF") != std::string::npos)
+            return std::nullopt;
+        name += static_cast<char>(std::stoi(hex, nullptr, 16));
+        i += 2;
+    }
+    if (name.empty() || encode_file_name(name) != file_name) return std::nullopt;
+    return name;
+}
+
 bool valid_utf8(const std::string& text) {
     size_t i = 0;
     while (i < text.size()) {

@@ -177,15 +177,29 @@ std::string direct_parent(const DriverOptions& options) {
 
 }  // namespace
 
+std::vector<RunCgroupBase> run_cgroup_bases(const DriverOptions& options) {
+    std::vector<RunCgroupBase> bases;
+    const auto& layout = cgroup::Layout::current();
+    if (!layout.unified_mount.empty())
+        bases.push_back(
+            {layout.hybrid() ? DriverKind::hybrid : DriverKind::cgroup2, direct_parent(options)});
+    if (options.kind == DriverKind::automatic || options.kind == DriverKind::systemd)
+        if (auto slice = cgroup::systemd_slice_cgroup(options))
+            bases.push_back({DriverKind::systemd, *slice});
+    return bases;
+}
+
 std::vector<std::string> list_run_cgroups(const DriverOptions& options) {
     std::vector<std::string> all;
     // Only names supervise gives its runs: never anything else that may live there.
-    if (!cgroup::Layout::current().unified_mount.empty()) {
-        for (auto& dir : subdirectories(direct_parent(options), "run-", "")) all.push_back(dir);
-        for (auto& dir : subdirectories(direct_parent(options), "lock-", "")) all.push_back(dir);
+    for (const auto& base : run_cgroup_bases(options)) {
+        bool scopes = base.driver == DriverKind::systemd;
+        for (const char* prefix : {"run-", "lock-", "task-"})
+            for (auto& dir : subdirectories(
+                     base.dir, scopes ? std::string("supervise-") + prefix : std::string(prefix),
+                     scopes ? ".scope" : ""))
+                all.push_back(dir);
     }
-    if (auto slice = cgroup::systemd_slice_cgroup(options))
-        for (auto& dir : subdirectories(*slice, "supervise-", ".scope")) all.push_back(dir);
     return all;
 }
 
@@ -205,20 +219,29 @@ std::optional<std::string> find_v1_twin(const std::string& base, const std::stri
 
 }  // namespace
 
+std::vector<std::string> run_directories(const std::string& unified_path) {
+    const auto& layout = cgroup::Layout::current();
+    std::vector<std::string> dirs{unified_path};
+    std::string leaf = unified_path.substr(unified_path.rfind('/') + 1);
+    for (const char* controller : {"memory", "pids", "cpu"}) {
+        auto mount = layout.v1_mounts.find(controller);
+        if (mount == layout.v1_mounts.end()) continue;
+        auto twin = find_v1_twin(*layout.own_v1_dir(controller), leaf, 0);
+        if (!twin) twin = find_v1_twin(mount->second, leaf, 4);
+        if (twin) dirs.push_back(*twin);
+    }
+    return dirs;
+}
+
 void remove_run_cgroups(const DriverOptions& options, const std::vector<std::string>& paths) {
     const auto& layout = cgroup::Layout::current();
     std::string parent = direct_parent(options);
     for (const auto& path : paths) {
         if (path.rfind(parent + "/", 0) == 0) {
-            std::string leaf = path.substr(parent.size() + 1);
-            remove_cgroup_dir(path);
-            for (const char* controller : {"memory", "pids", "cpu"}) {
-                auto mount = layout.v1_mounts.find(controller);
-                if (mount == layout.v1_mounts.end()) continue;
-                auto twin = find_v1_twin(*layout.own_v1_dir(controller), leaf, 0);
-                if (!twin) twin = find_v1_twin(mount->second, leaf, 4);
-                if (twin) remove_run_directories({*twin});
-            }
+            auto dirs = run_directories(path);
+            remove_cgroup_dir(dirs.front());
+            dirs.erase(dirs.begin());
+            for (const auto& twin : dirs) remove_run_directories({twin});
         } else {
             // A scope: systemd removes it once empty.
             wait_until_removed(path, std::chrono::seconds(2));

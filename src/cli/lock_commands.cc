@@ -89,6 +89,7 @@ int lock_command(const RunOptions& run, const LockCommandOptions& options,
     lock.slots = parse_slots(run.slots, run.exclude_cpus);
     lock.wait = parse_wait(run.wait);
     lock.state_dir = open_state_dir(run.state_dir);
+    lock.driver = to_driver_options(run);
     pid_t owner = owner_pid(options.owner);
     lock.command = "(foreground lock of process " + std::to_string(owner) + ")";
     lock.wait_message = run.wait_message;
@@ -111,7 +112,7 @@ int unlock_command(const RunOptions& run, const LockCommandOptions& options,
     std::string name = lock_name(options.name, std::nullopt);
     std::string state = open_state_dir(run.state_dir);
     pid_t owner = owner_pid(options.owner);
-    if (!release_process_slot(state, name, owner, warning_sink(global))) {
+    if (!release_process_slot(state, to_driver_options(run), name, owner, warning_sink(global))) {
         error_message("lock " + name + " is not held by process " + std::to_string(owner));
         return 1;
     }
@@ -124,7 +125,7 @@ int check_command(const RunOptions& run, const LockCommandOptions& options,
     std::string state = open_state_dir(run.state_dir);
     // without --slots: the pool's own count, as its users asked for it
     unsigned slots = run.slots.empty() ? 0 : parse_slots(run.slots, run.exclude_cpus);
-    return free_slots(state, name, slots, warning_sink(global)) > 0 ? 0 : 1;
+    return free_slots(state, to_driver_options(run), name, slots, warning_sink(global)) > 0 ? 0 : 1;
 }
 
 int list_command(const RunOptions& run, const LockCommandOptions& options,
@@ -132,7 +133,7 @@ int list_command(const RunOptions& run, const LockCommandOptions& options,
     std::string state = open_state_dir(run.state_dir);
     std::optional<std::string> only;
     if (!options.name.empty()) only = lock_name(options.name, std::nullopt);
-    auto pools = list_pools(state, only, warning_sink(global));
+    auto pools = list_pools(state, to_driver_options(run), only, warning_sink(global));
     double t = unix_now();
     if (options.json) {
         std::printf("%s\n", to_json(pools, t).c_str());
@@ -173,7 +174,7 @@ int kill_command(const RunOptions& run, const LockCommandOptions& options,
     std::string name = lock_name(options.name, std::nullopt);
     int sig = parse_signal(options.signal);
     std::string state = open_state_dir(run.state_dir);
-    auto killed = kill_pool(state, name, sig, warning_sink(global));
+    auto killed = kill_pool(state, to_driver_options(run), name, sig, warning_sink(global));
     if (!killed) {
         error_message("no lock named " + name);
         return 1;

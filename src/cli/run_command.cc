@@ -47,6 +47,7 @@ LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec,
     lock.slots = parse_slots(options.slots, options.exclude_cpus);
     lock.wait = parse_wait(options.wait);
     lock.state_dir = open_state_dir(options.state_dir);
+    lock.driver = spec.driver;
     for (const auto& word : spec.argv) lock.command += (lock.command.empty() ? "" : " ") + word;
     lock.wait_message = options.wait_message;
     lock.on_wait_message = [global](const std::string& text) {

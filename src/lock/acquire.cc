@@ -130,6 +130,7 @@ class QueueStay {
 
     // The queue's order is the ticket counter's.
     void take_ticket() {
+        bases_ = run_cgroup_bases(options_.driver);
         auto pool_lock = lock::open_pool(paths_);
         lock::write_slot_count(paths_, options_.slots);
         grant_->ticket = lock::take_ticket(paths_, options_.command);
@@ -142,7 +143,7 @@ class QueueStay {
         auto locked = lock::lock_pool(paths_);
         if (!locked) return end(AcquireOutcome::cancelled);
         auto& pool_lock = *locked;
-        auto state = lock::scan_pool(paths_, options_.on_warning);
+        auto state = lock::scan_pool(paths_, bases_, options_.on_warning);
         const auto& path = grant_->ticket->ticket.path;
         auto mine = std::find_if(state.tickets.begin(), state.tickets.end(),
                                  [&](const lock::Ticket& t) { return t.path == path; });
@@ -246,6 +247,8 @@ class QueueStay {
         // pool's lock file (ours included) would wake us.
         inotify.watch(paths_.dir, IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
         for (const auto& [slot, holder] : state.holders) {
+            // (a record nobody can read: its removal, seen on the pool directory, frees it)
+            if (holder.kind == OwnerRecord::Kind::process && holder.pid == 0) continue;
             if (holder.kind == OwnerRecord::Kind::run) {
                 try {
                     inotify.watch(holder.cgroup.path + "/cgroup.events", IN_MODIFY);
@@ -287,6 +290,7 @@ class QueueStay {
 
     const LockOptions& options_;
     lock::PoolPaths paths_;
+    std::vector<RunCgroupBase> bases_;  // where holders are looked for by name
     std::unique_ptr<SlotGrant::Impl> grant_;
     Clock::time_point begin_ = Clock::now();
     // The doorbell: a waiter leaving the queue (or kill-all) rings the one behind it.

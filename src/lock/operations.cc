@@ -4,13 +4,16 @@
 
 #include <algorithm>
 #include <csignal>
+#include <set>
 
+#include "names.h"
 #include "owner_record.h"
 #include "pool.h"
 #include "spdlog/spdlog.h"
 #include "supervise/cgroup.h"
 #include "supervise/error.h"
 #include "supervise/json.h"
+#include "supervise/record.h"
 #include "supervise/sys/files.h"
 #include "supervise/sys/process.h"
 
@@ -18,15 +21,40 @@ namespace supervise {
 
 namespace {
 
-std::vector<std::string> pool_names(const std::string& state_dir) {
+// The pools of the state directory, by name: the name file's, or (when it is garbled) the
+// one the directory's name encodes. Another user's locks directory is not ours to read.
+std::vector<std::string> pool_names(const std::string& state_dir, const WarningSink& warn) {
     std::vector<std::string> names;
     std::string locks = state_dir + "/locks";
-    for (const auto& entry : sys::list_directory(locks))
-        if (auto name = sys::read_state_file(locks + "/" + entry.name + "/name");
-            name && !name->empty())
+    try {
+        if (sys::path_exists(locks)) sys::make_private_dir(locks, "lock directory");
+    } catch (const Error& e) {
+        if (warn) warn(std::string(e.what()) + "; its locks skipped");
+        return names;
+    }
+    for (const auto& entry : sys::list_directory(locks)) {
+        auto name = sys::read_state_file(locks + "/" + entry.name + "/name");
+        if (name && encode_file_name(*name) == entry.name) {
             names.push_back(*name);
+        } else if (auto decoded = decode_file_name(entry.name)) {
+            names.push_back(*decoded);
+        } else if (warn) {
+            warn("lock directory " + locks + "/" + entry.name +
+                 " has no usable name file; skipped (name the lock to see it)");
+        }
+    }
     std::sort(names.begin(), names.end());
     return names;
+}
+
+// The pool's lock, for a command that names the pool. A pool whose directory is gone while
+// cgroups of it are populated (the state directory wiped under a live run) is made anew,
+// and the scan rebuilds its records from the tree.
+std::optional<sys::FileLock> lock_named_pool(const lock::PoolPaths& paths,
+                                             const std::vector<RunCgroupBase>& bases) {
+    if (auto held = lock::lock_pool(paths)) return held;
+    if (lock::holders_in_tree(paths, bases).empty()) return std::nullopt;
+    return lock::open_pool(paths);
 }
 
 // Signals a foreground owner only if it is still the very process that took the lock.
@@ -65,12 +93,12 @@ void release_run_slot(const std::string& state_dir, const std::string& name, int
         ::unlink(paths.record(slot).c_str());
 }
 
-bool release_process_slot(const std::string& state_dir, const std::string& name, pid_t owner,
-                          const WarningSink& warn) {
+bool release_process_slot(const std::string& state_dir, const DriverOptions& driver,
+                          const std::string& name, pid_t owner, const WarningSink& warn) {
     auto paths = lock::pool_paths(state_dir, name);
     auto pool_lock = lock::lock_pool(paths);
     if (!pool_lock) return false;
-    auto state = lock::scan_pool(paths, warn);
+    auto state = lock::scan_pool(paths, run_cgroup_bases(driver), warn);
     auto start = sys::process_start_time(owner);
     for (const auto& [slot, holder] : state.holders) {
         if (holder.kind == OwnerRecord::Kind::process && holder.pid == owner && start &&
@@ -83,27 +111,34 @@ bool release_process_slot(const std::string& state_dir, const std::string& name,
     return false;
 }
 
-unsigned free_slots(const std::string& state_dir, const std::string& name, unsigned slots,
-                    const WarningSink& warn) {
+unsigned free_slots(const std::string& state_dir, const DriverOptions& driver,
+                    const std::string& name, unsigned slots, const WarningSink& warn) {
     auto paths = lock::pool_paths(state_dir, name);
-    auto pool_lock = lock::lock_pool(paths);
+    auto bases = run_cgroup_bases(driver);
+    auto pool_lock = lock_named_pool(paths, bases);
     if (!pool_lock) return slots ? slots : 1;
-    auto state = lock::scan_pool(paths, warn);
+    auto state = lock::scan_pool(paths, bases, warn);
     if (slots == 0) slots = state.slots;
     lock::forget_if_unused(paths);
     unsigned held = static_cast<unsigned>(state.holders.size());
     return slots > held ? slots - held : 0;
 }
 
-std::vector<PoolStatus> list_pools(const std::string& state_dir,
+std::vector<PoolStatus> list_pools(const std::string& state_dir, const DriverOptions& driver,
                                    const std::optional<std::string>& name,
                                    const WarningSink& warn) {
     std::vector<PoolStatus> pools;
-    for (const auto& each : name ? std::vector<std::string>{*name} : pool_names(state_dir)) {
+    auto bases = run_cgroup_bases(driver);
+    auto names = name ? std::vector<std::string>{*name} : pool_names(state_dir, warn);
+    for (const auto& each : names) {
         auto paths = lock::pool_paths(state_dir, each);
-        auto pool_lock = lock_or_warn(paths, warn, name.has_value());
+        std::optional<sys::FileLock> pool_lock;
+        if (name)
+            pool_lock = lock_named_pool(paths, bases);
+        else
+            pool_lock = lock_or_warn(paths, warn, false);
         if (!pool_lock) continue;
-        auto state = lock::scan_pool(paths, warn);
+        auto state = lock::scan_pool(paths, bases, warn);
         if (lock::forget_if_unused(paths)) continue;  // nothing to show: its runs have ended
         PoolStatus status;
         status.name = each;
@@ -113,17 +148,35 @@ std::vector<PoolStatus> list_pools(const std::string& state_dir,
             status.waiters.push_back({ticket.seq, ticket.pid, ticket.since, ticket.command});
         pools.push_back(std::move(status));
     }
+    if (!name && warn) {
+        // Populated cgroups of pools the state directory has lost: only their name can
+        // bring them back.
+        std::set<std::string> known;
+        for (const auto& each : names) known.insert(lock::pool_cgroup_prefix(each));
+        for (const auto& path : list_run_cgroups(driver)) {
+            std::string leaf = path.substr(path.rfind('/') + 1);
+            std::string bare = leaf.starts_with("supervise-") ? leaf.substr(10) : leaf;
+            auto dash = bare.find('-', 5);
+            if (!bare.starts_with("lock-") || dash == std::string::npos ||
+                known.count(bare.substr(0, dash + 1)) || !CgroupView(path).populated())
+                continue;
+            warn(path +
+                 " holds a slot of a lock the state directory has no record of; name "
+                 "it ('supervise list NAME') to rebuild it");
+        }
+    }
     return pools;
 }
 
-std::optional<unsigned> kill_pool(const std::string& state_dir, const std::string& name, int sig,
-                                  const WarningSink& warn) {
+std::optional<unsigned> kill_pool(const std::string& state_dir, const DriverOptions& driver,
+                                  const std::string& name, int sig, const WarningSink& warn) {
     auto paths = lock::pool_paths(state_dir, name);
+    auto bases = run_cgroup_bases(driver);
     std::vector<OwnerRecord> holders;
     {
-        auto pool_lock = lock::lock_pool(paths);
+        auto pool_lock = lock_named_pool(paths, bases);
         if (!pool_lock) return std::nullopt;
-        auto state = lock::scan_pool(paths, warn);
+        auto state = lock::scan_pool(paths, bases, warn);
         for (const auto& [slot, holder] : state.holders) holders.push_back(holder);
     }
     unsigned signalled = 0;
@@ -144,12 +197,13 @@ KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver
                        const WarningSink& warn) {
     KillAllReport report;
     std::vector<std::string> cgroups = list_run_cgroups(driver);
+    auto bases = run_cgroup_bases(driver);
     // Waiters first, so none of them takes a slot the kill frees.
-    for (const auto& name : pool_names(state_dir)) {
+    for (const auto& name : pool_names(state_dir, warn)) {
         auto paths = lock::pool_paths(state_dir, name);
         auto pool_lock = lock_or_warn(paths, warn, false);
         if (!pool_lock) continue;
-        auto state = lock::scan_pool(paths, warn);
+        auto state = lock::scan_pool(paths, bases, warn);
         for (const auto& ticket : state.tickets) {
             if (sys::try_append_file(ticket.path, "cancelled=1\n") == 0) {
                 lock::ring(ticket);
@@ -180,10 +234,10 @@ KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver
     remove_run_cgroups(driver, cgroups);
     // Reap the records of the killed runs (their cgroups are empty now), and the pools
     // nobody holds or waits for any more.
-    for (const auto& name : pool_names(state_dir)) {
+    for (const auto& name : pool_names(state_dir, {})) {
         auto paths = lock::pool_paths(state_dir, name);
         if (auto pool_lock = lock_or_warn(paths, warn, false)) {
-            lock::scan_pool(paths, warn);
+            lock::scan_pool(paths, bases, warn);
             lock::forget_if_unused(paths);
         }
     }

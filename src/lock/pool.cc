@@ -28,38 +28,91 @@ std::vector<std::string> list_dir(const std::string& path) {
     return names;
 }
 
-struct Parent {
-    std::string driver, dir;
-};
-
-std::vector<Parent> read_parents(const PoolPaths& paths) {
-    std::vector<Parent> parents;
+std::vector<RunCgroupBase> read_parents(const PoolPaths& paths) {
+    std::vector<RunCgroupBase> parents;
     std::istringstream in(sys::read_state_file(paths.file("parents")).value_or(""));
     std::string driver, dir;
-    while (in >> driver && std::getline(in >> std::ws, dir)) parents.push_back({driver, dir});
+    while (in >> driver && std::getline(in >> std::ws, dir)) {
+        try {
+            if (dir.starts_with("/")) parents.push_back({parse_driver_kind(driver), dir});
+        } catch (const UsageError&) {
+            // a garbled line: the bases the caller's options reach still count
+        }
+    }
     return parents;
 }
 
-// A corrupt record must never free a slot whose run is alive: the run's cgroup is named
-// after pool and slot, so the tree itself says whether someone holds it.
-std::optional<OwnerRecord> recover_from_tree(const PoolPaths& paths, int slot) {
-    std::string prefix = slot_cgroup_prefix(paths.name, slot);
-    for (const auto& parent : read_parents(paths)) {
+// Where runs of this pool may have their cgroups: the parents they remembered, and the
+// bases the caller's driver options reach (for when the parents file is lost or garbled).
+std::vector<RunCgroupBase> known_parents(const PoolPaths& paths,
+                                         const std::vector<RunCgroupBase>& bases) {
+    auto all = bases;
+    for (auto& parent : read_parents(paths)) {
+        bool known = std::any_of(all.begin(), all.end(), [&](const RunCgroupBase& b) {
+            return b.driver == parent.driver && b.dir == parent.dir;
+        });
+        if (!known) all.push_back(std::move(parent));
+    }
+    return all;
+}
+
+// The slot a run cgroup (or scope) of this pool holds, read from its name
+// ("lock-<hash>-s<N>-..."; systemd's "supervise-lock-...scope"); nothing for any other name.
+std::optional<int> slot_of_leaf(const std::string& pool_prefix, const std::string& leaf) {
+    std::string_view bare = leaf;
+    if (bare.starts_with("supervise-")) bare.remove_prefix(10);
+    if (!bare.starts_with(pool_prefix) || bare.size() <= pool_prefix.size() ||
+        bare[pool_prefix.size()] != 's')
+        return std::nullopt;
+    bare.remove_prefix(pool_prefix.size() + 1);
+    auto dash = bare.find('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    auto slot = parse_whole_number(std::string(bare.substr(0, dash)));
+    if (!slot || *slot > 1000000) return std::nullopt;
+    return static_cast<int>(*slot);
+}
+
+std::string leaf_of(const std::string& path) {
+    return path.substr(path.rfind('/') + 1);
+}
+
+// Whether a record names only cgroups of its own pool and slot: nothing else is ever
+// signalled or removed on a record's word.
+bool names_own_slot(const PoolPaths& paths, const OwnerRecord& record) {
+    if (record.kind != OwnerRecord::Kind::run) return true;
+    std::string prefix = pool_cgroup_prefix(paths.name);
+    if (slot_of_leaf(prefix, leaf_of(record.cgroup.path)) != record.slot) return false;
+    return std::all_of(record.dirs.begin(), record.dirs.end(), [&](const std::string& dir) {
+        return slot_of_leaf(prefix, leaf_of(dir)) == record.slot;
+    });
+}
+
+// The populated cgroups of this pool, found in the tree by their names, by slot: whatever
+// the state directory says, each of them holds its slot (a run's cgroup is named after
+// its pool and slot for exactly this).
+}  // namespace
+
+std::map<int, OwnerRecord> holders_in_tree(const PoolPaths& paths,
+                                           const std::vector<RunCgroupBase>& bases) {
+    std::map<int, OwnerRecord> found;
+    std::string prefix = pool_cgroup_prefix(paths.name);
+    for (const auto& parent : known_parents(paths, bases)) {
+        bool scopes = parent.driver == DriverKind::systemd;
         for (const auto& leaf : list_dir(parent.dir)) {
-            // systemd scopes are named supervise-<name>.scope
-            std::string bare = leaf.rfind("supervise-", 0) == 0 ? leaf.substr(10) : leaf;
-            if (bare.rfind(prefix, 0) != 0) continue;
+            auto slot = slot_of_leaf(prefix, leaf);
+            if (!slot || found.count(*slot) || scopes != leaf.starts_with("supervise-")) continue;
             CgroupView view(parent.dir + "/" + leaf);
             if (!view.populated()) continue;
             OwnerRecord record;
             record.kind = OwnerRecord::Kind::run;
-            record.slot = slot;
+            record.slot = *slot;
             record.cgroup.path = view.unified;
+            record.cgroup.driver = parent.driver;
+            if (scopes) record.cgroup.unit = leaf;
             try {
                 record.cgroup.id = cgroup_id(view.unified);
-                record.cgroup.driver = parse_driver_kind(parent.driver);
-            } catch (const std::exception&) {
-                continue;
+            } catch (const SystemError&) {
+                continue;  // gone meanwhile
             }
             record.boot_id = record.cgroup.boot_id = current_boot_id();
             auto pids = view.processes();
@@ -68,12 +121,14 @@ std::optional<OwnerRecord> recover_from_tree(const PoolPaths& paths, int slot) {
             struct stat st;  // the cgroup was made when the run started
             if (::stat(view.unified.c_str(), &st) == 0)
                 record.started = static_cast<double>(st.st_mtime);
-            if (parent.driver != "systemd") record.dirs.push_back(view.unified);
-            return record;
+            if (!scopes) record.dirs = run_directories(view.unified);
+            found[*slot] = record;
         }
     }
-    return std::nullopt;
+    return found;
 }
+
+namespace {
 
 // Removes the directories of a dead run's cgroup (direct drivers only: a scope is
 // systemd's to remove). rmdir refuses a cgroup that still has processes, so this can
@@ -107,6 +162,7 @@ bool pool_exists(const PoolPaths& paths) {
 std::optional<sys::FileLock> lock_pool(const PoolPaths& paths) {
     std::string path = paths.file("lock");
     if (!pool_exists(paths)) return std::nullopt;
+    check_pool_owner(paths);
     auto lock = sys::FileLock::wait(path, false);
     // Gone before we could open it, or removed while we waited: our lock is then on a
     // file nobody else will open any more.
@@ -142,7 +198,7 @@ bool forget_if_unused(const PoolPaths& paths) {
     // the parents file is what lets a later look sweep them, so the pool stays.
     std::string prefix = pool_cgroup_prefix(paths.name);
     for (const auto& parent : read_parents(paths)) {
-        bool scopes = parent.driver == "systemd";
+        bool scopes = parent.driver == DriverKind::systemd;
         for (const auto& dir : scopes ? v1_twins(parent.dir) : std::vector<std::string>{parent.dir})
             for (const auto& leaf : list_dir(dir))
                 if (leaf.starts_with(scopes ? "supervise-" + prefix : prefix)) return false;
@@ -159,14 +215,28 @@ bool forget_if_unused(const PoolPaths& paths) {
 
 void check_name(const PoolPaths& paths) {
     auto stored = sys::read_state_file(paths.file("name"));
-    // Missing, or unusable (no lock name is empty): the directory's name is the encoded
-    // name the caller gave, so the name file is rebuilt from it.
-    if (!stored || stored->empty()) {
+    // Missing or garbled (a name that is not this directory's): the directory's name is
+    // the encoded name the caller gave, so the name file is rebuilt from it. Only another
+    // name of the same encoding (two long names hashed alike) is a collision.
+    if (!stored || *stored != paths.name) {
+        if (stored && !stored->empty() && leaf_of(paths.dir) == encode_file_name(*stored))
+            throw Error("lock name '" + paths.name + "' collides with the stored lock '" + *stored +
+                        "' in " + paths.dir + " (use another name)");
         sys::write_file_atomic(paths.file("name"), paths.name, 0600, false);
-    } else if (*stored != paths.name) {
-        throw Error("lock name '" + paths.name + "' collides with the stored lock '" + *stored +
-                    "' in " + paths.dir + " (use another name)");
     }
+}
+
+void check_pool_owner(const PoolPaths& paths) {
+    struct stat st;
+    if (::lstat(paths.dir.c_str(), &st) != 0) return;
+    // Another user's pool (a shared state directory) is hers: root too never acts on what
+    // someone else wrote.
+    if (!S_ISDIR(st.st_mode) || (st.st_uid != ::geteuid() && st.st_uid != 0) || (st.st_mode & 022))
+        throw UsageError("lock directory " + paths.dir + " is not a private directory of yours (" +
+                         (S_ISDIR(st.st_mode) ? "uid " + std::to_string(st.st_uid) + ", mode " +
+                                                    fmt::format("{:04o}", st.st_mode & 07777)
+                                              : std::string("not a directory")) +
+                         "); not touched");
 }
 
 unsigned read_slot_count(const PoolPaths& paths) {
@@ -182,7 +252,7 @@ void write_slot_count(const PoolPaths& paths, unsigned slots) {
 void remember_parent(const PoolPaths& paths, const std::string& driver, const std::string& dir) {
     auto parents = read_parents(paths);
     for (const auto& p : parents)
-        if (p.driver == driver && p.dir == dir) return;
+        if (to_string(p.driver) == driver && p.dir == dir) return;
     std::string text = sys::read_state_file(paths.file("parents")).value_or("");
     sys::write_file_atomic(paths.file("parents"), text + driver + " " + dir + "\n", 0600, false);
 }
@@ -246,30 +316,55 @@ void ring_successor(const PoolPaths& paths, std::uint64_t seq) {
     if (next) ring(*next);
 }
 
-PoolState scan_pool(const PoolPaths& paths, const WarningSink& warn) {
+PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& bases,
+                    const WarningSink& warn) {
     auto say = [&](const std::string& text) {
         if (warn) warn(text);
     };
     PoolState state;
     state.slots = read_slot_count(paths);
     std::set<std::string> live_dirs;
+    // The tree is the truth: a record that is lost, garbled, unreadable, written by someone
+    // else or naming another cgroup never frees a slot whose cgroup is populated.
+    auto tree = holders_in_tree(paths, bases);
+    auto rebuild = [&](int slot, const std::string& why) {
+        const auto& found = tree.at(slot);
+        say("owner record " + paths.record(slot) + " " + why + "; rebuilt from the cgroup tree (" +
+            found.cgroup.path + " holds slot " + std::to_string(slot) + ")");
+        sys::write_file_atomic(paths.record(slot), serialize(found), 0600, false);
+        return found;
+    };
 
     for (const auto& leaf : list_dir(paths.dir)) {
         if (leaf.rfind("slot-", 0) != 0 || leaf.find(".tmp") != std::string::npos) continue;
         auto slot_number = parse_whole_number(leaf.substr(5));
-        if (!slot_number) continue;
+        if (!slot_number || *slot_number > 1000000) continue;
         int slot = static_cast<int>(*slot_number);
         std::string path = paths.record(slot);
         auto text = sys::read_state_file(path);
-        if (!text) continue;
-        auto record = parse_owner_record(*text);
-        if (!record || record->slot != slot) {
-            auto recovered = recover_from_tree(paths, slot);
-            if (recovered) {
-                say("owner record " + path + " is corrupt; repaired from the cgroup tree (" +
-                    recovered->cgroup.path + " holds slot " + std::to_string(slot) + ")");
-                sys::write_file_atomic(path, serialize(*recovered), 0600, false);
-                record = recovered;
+        std::optional<OwnerRecord> record;
+        if (!text) {
+            if (!sys::path_exists(path)) continue;  // released meanwhile
+            if (tree.count(slot)) {
+                record = rebuild(slot, "cannot be read");
+            } else {
+                // Perhaps a foreground owner's: held, until someone fixes or removes it.
+                say("owner record " + path + " cannot be read; slot " + std::to_string(slot) +
+                    " stays held until it is readable or removed");
+                OwnerRecord unknown;
+                unknown.kind = OwnerRecord::Kind::process;
+                unknown.slot = slot;
+                unknown.command = "(unknown: owner record cannot be read)";
+                state.holders[slot] = unknown;
+                continue;
+            }
+        } else {
+            record = parse_owner_record(*text);
+            if (record && (record->slot != slot || !names_own_slot(paths, *record))) record.reset();
+        }
+        if (!record) {
+            if (tree.count(slot)) {
+                record = rebuild(slot, "is corrupt");
             } else {
                 say("owner record " + path + " is corrupt and no run holds slot " +
                     std::to_string(slot) + "; removed it");
@@ -279,12 +374,25 @@ PoolState scan_pool(const PoolPaths& paths, const WarningSink& warn) {
         }
         if (!owner_is_alive(*record)) {
             remove_dead_dirs(*record);
-            ::unlink(path.c_str());
-            continue;
+            if (tree.count(slot)) {
+                record = rebuild(slot, "names a run that has ended");
+            } else {
+                ::unlink(path.c_str());
+                continue;
+            }
         }
         for (const auto& dir : record->dirs) live_dirs.insert(dir);
         live_dirs.insert(record->cgroup.path);
         state.holders[slot] = *record;
+    }
+    // Slots whose cgroup is populated and whose record is gone (deleted, or the whole state
+    // directory wiped under a live run).
+    for (const auto& [slot, found] : tree) {
+        if (state.holders.count(slot)) continue;
+        auto record = rebuild(slot, "is missing");
+        for (const auto& dir : record.dirs) live_dirs.insert(dir);
+        live_dirs.insert(record.cgroup.path);
+        state.holders[slot] = record;
     }
 
     // Empty cgroups left by a supervisor that was killed -9. rmdir fails on a cgroup with
@@ -292,8 +400,8 @@ PoolState scan_pool(const PoolPaths& paths, const WarningSink& warn) {
     // set up under this lock. systemd removes its empty scopes itself, except the v1 memory
     // twin a user manager on a hybrid host leaves behind: those are swept here too.
     std::string prefix = pool_cgroup_prefix(paths.name);
-    for (const auto& parent : read_parents(paths)) {
-        bool scopes = parent.driver == "systemd";
+    for (const auto& parent : known_parents(paths, bases)) {
+        bool scopes = parent.driver == DriverKind::systemd;
         std::vector<std::string> dirs{parent.dir};
         if (scopes) dirs = v1_twins(parent.dir);
         std::string leaf_prefix = scopes ? "supervise-" + prefix : prefix;

@@ -42,8 +42,12 @@ sys::FileLock open_pool(const PoolPaths& paths);
 // (scan_pool has reaped the dead), so a pool of runs that have ended leaves nothing in
 // the state directory. True when it went.
 bool forget_if_unused(const PoolPaths& paths);
-// Writes the pool's name file, or checks that it names this pool (throws Error).
+// Writes the pool's name file (anew when it is garbled), or checks that it names this
+// pool (throws Error on a real collision of two long names).
 void check_name(const PoolPaths& paths);
+// Refuses (UsageError) a pool directory that is not a private one of ours or root's:
+// another user's pool in a shared state directory is never read or acted on.
+void check_pool_owner(const PoolPaths& paths);
 
 struct Ticket {
     std::uint64_t seq = 0;
@@ -62,8 +66,17 @@ struct PoolState {
 
 // Reads the pool under its lock, reaping what is dead on the way: records whose owner is
 // gone (and the empty cgroups they name), dead tickets, leftover empty cgroups of the pool.
-// Corrupt records are repaired from the cgroup tree. warn gets one line per repair.
-PoolState scan_pool(const PoolPaths& paths, const WarningSink& warn);
+// The cgroup tree is the truth: a populated cgroup named after a slot of the pool (looked
+// for in the pool's remembered parents and in bases, what the caller's driver options
+// reach) holds that slot, and its record is rebuilt when it is missing, corrupt, unreadable
+// or another user's. A record that cannot be read while no cgroup holds its slot (perhaps a
+// foreground owner's) keeps the slot held, with pid 0. warn gets one line per repair.
+PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& bases,
+                    const WarningSink& warn);
+// The populated cgroups of the pool found by name, by slot (as scan_pool looks for them):
+// whether a pool whose directory is gone still has holders.
+std::map<int, OwnerRecord> holders_in_tree(const PoolPaths& paths,
+                                           const std::vector<RunCgroupBase>& bases);
 
 unsigned read_slot_count(const PoolPaths& paths);
 void write_slot_count(const PoolPaths& paths, unsigned slots);

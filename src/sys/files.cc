@@ -41,8 +41,9 @@ std::optional<std::string> read_state_file(const std::string& path, size_t most)
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
     if (!fd) return errno == ELOOP ? std::optional<std::string>("") : std::nullopt;  // a symlink
     struct stat st;
+    // (another user's file in our directory is a forgery: we only trust our own, or root's)
     if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode) ||
-        st.st_size > static_cast<off_t>(most))
+        st.st_size > static_cast<off_t>(most) || (st.st_uid != ::geteuid() && st.st_uid != 0))
         return "";
     std::string text(most + 1, '\0');
     size_t done = 0;

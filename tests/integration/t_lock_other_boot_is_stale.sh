@@ -1,6 +1,7 @@
 #!/bin/bash
-# A record written in another boot is stale, whoever it names: with the boot id edited,
-# the slot of a live holder (a run, and a foreground process) is free.
+# A record written in another boot is stale: after a reboot, a record that names a run
+# (its cgroup gone with that boot) or a foreground process frees its slot. A live run's
+# cgroup, though, holds its slot in this boot whatever its record says (edited boot id).
 #@ conformance
 . "$TESTS_DIR/lock_lib.sh"
 
@@ -14,14 +15,22 @@ record=$(record_file b)
 lock_busy b || fail "check: free while the run holds it"
 edit_record "$record" boot_id "$(cat /proc/sys/kernel/random/boot_id)"   # control: rewritten as is
 lock_busy b || fail "check: free after the record was rewritten unchanged: $(cat "$record")"
+cp "$record" "$W/record-of-the-run"
 edit_record "$record" boot_id "$other_boot"
-run check b;  assert_status 0
-assert_eq "" "$ERR" "stderr of check"
+run check b;  assert_status 1
+assert_match "$ERR" "rebuilt from the cgroup tree" "stderr of check of a live run's edited record"
 ours_alive "$(cat "$W/holder.in")" || fail "the holder's command was harmed"
 release holder
 sv_wait holder
 assert_eq 0 "$RC" "the holder's exit status"
 lock_free b || fail "check: lock b held after its run ended"
+# after a "reboot": the record of that run, from another boot, its cgroup long gone
+run --lock b -- true;  assert_status 0  # (a run's release leaves its pool in place)
+cp "$W/record-of-the-run" "$record"
+edit_record "$record" boot_id "$other_boot"
+run check b;  assert_status 0
+assert_eq "" "$ERR" "stderr of check"
+[ ! -e "$record" ] || fail "the stale record of another boot was left"
 
 # a foreground process
 sleep 60 &

@@ -19,7 +19,8 @@ std::optional<std::string> try_read_file(const std::string& path);
 // A state file of ours (record, ticket, pool metadata), which anyone who could write the
 // state directory may have replaced: nothing when it does not exist or cannot be read
 // (no permission, an I/O error); "" (reads as corrupt) when it is a symlink, not a
-// regular file (a FIFO would hang us) or larger than `most`.
+// regular file (a FIFO would hang us), larger than `most`, or owned by another user than
+// us and root (whatever it says, we did not write it).
 inline constexpr size_t kMaxStateFile = 64 * 1024;
 std::optional<std::string> read_state_file(const std::string& path, size_t most = kMaxStateFile);
 // Writes text with a single write(2), as kernel interface files want. Throws SystemError

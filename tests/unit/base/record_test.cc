@@ -29,6 +29,15 @@ TEST(EncodeFileName, LongNamesBecomeHashes) {
     EXPECT_NE(encoded, encode_file_name(std::string(254, '/')));
 }
 
+TEST(DecodeFileName, GivesBackWhatWasEncoded) {
+    for (const char* name : {"build", "..", "make:/home/me", "caf\xc3\xa9 b", "%41"})
+        EXPECT_EQ(decode_file_name(encode_file_name(name)), std::string(name)) << name;
+    EXPECT_FALSE(decode_file_name(encode_file_name(std::string(255, '/'))));  // hashed
+    // text the encoder cannot have made
+    for (const char* file_name : {"", "%2", "%zz", "%61", "a%2f", ".x"})
+        EXPECT_FALSE(decode_file_name(file_name)) << file_name;
+}
+
 TEST(RecordWriter, FieldsReadBackEscaped) {
     std::string text = RecordWriter()
                            .field("command", "make 'x'\nback\\slash")
