@@ -61,10 +61,15 @@ struct TaskStartOptions {
 
 class TaskStore {
   public:
-    explicit TaskStore(std::string root) : root_(std::move(root)) {}
+    // driver: where the tasks' cgroups are looked for by name when a record is garbled
+    // (run_cgroup_bases).
+    explicit TaskStore(std::string root, DriverOptions driver = {})
+        : root_(std::move(root)), driver_(std::move(driver)) {}
     const std::string& root() const { return root_; }
 
-    // Unknown id: nothing. ttl overrides the record's own TTL for the expiry check.
+    // Unknown id: nothing. ttl overrides the record's own TTL for the expiry check. A
+    // garbled record whose task's cgroup (named after the task) is populated is running;
+    // otherwise it throws Error (task reset forgets it).
     std::optional<TaskStatus> status(const std::string& id,
                                      std::optional<double> ttl = std::nullopt) const;
     // Every task; a corrupt record is told to warn and left out.
@@ -106,7 +111,10 @@ class TaskStore {
 
   private:
     std::string directory(const std::string& id) const;
+    // The task as its populated cgroup shows it, when its record cannot.
+    std::optional<TaskStatus> running_in_tree(const std::string& id) const;
     std::string root_;
+    DriverOptions driver_;
 };
 
 }  // namespace supervise

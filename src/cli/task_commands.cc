@@ -42,7 +42,7 @@ int exit_for(const TaskStatus& s, const GlobalOptions& global) {
 }
 
 TaskStore open_store(const RunOptions& run) {
-    return TaskStore(open_task_root(run.state_dir));
+    return TaskStore(open_task_root(run.state_dir), to_driver_options(run));
 }
 
 std::optional<TaskStatus> known(const TaskStore& store, const std::string& id) {

@@ -16,7 +16,9 @@ LockedRunOutcome run_with_lock(RunSpec spec, const std::optional<LockOptions>& l
         if (acquired.outcome != AcquireOutcome::acquired) return outcome;
         grant = std::move(acquired.grant);
         waited = acquired.wait_seconds;
-        spec.cgroup_name = grant->cgroup_name();
+        // (after the pool and slot, the name the caller gave, if any: a task's)
+        spec.cgroup_name =
+            grant->cgroup_name() + (spec.cgroup_name.empty() ? "" : "-" + spec.cgroup_name);
         spec.setenv.emplace_back("SUPERVISE_LOCK", lock->name);
         spec.setenv.emplace_back("SUPERVISE_SLOT", std::to_string(grant->slot()));
         // The record goes in while the command is held in its cgroup: from then on the

@@ -80,6 +80,10 @@ std::optional<TaskRecord> parse_task_record(const std::string& text) {
     return r;
 }
 
+std::string cgroup_prefix(const std::string& id) {
+    return "task-" + name_hash(id) + "-";
+}
+
 TaskStatus judge(const TaskRecord& r, std::optional<double> ttl, double now) {
     TaskStatus status{TaskState::running, r, false};
     bool this_boot = r.boot_id == current_boot_id();

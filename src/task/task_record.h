@@ -19,4 +19,7 @@ TaskStatus judge(const TaskRecord& record, std::optional<double> ttl, double now
 
 void validate_task_id(const std::string& id);
 
+// What the cgroup of a task's run is named with: "task-<hash of the id>-".
+std::string cgroup_prefix(const std::string& id);
+
 }  // namespace supervise::task

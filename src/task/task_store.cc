@@ -84,6 +84,10 @@ int runner_main(const std::string& dir, const std::string& id, RunSpec spec,
         (void)!::write(ready.get(), &ok, 1);
         ready.reset();
 
+        // Named after the task, so the cgroup tree can say the task runs when its record
+        // cannot (with a lock: after the pool and slot, then this).
+        spec.cgroup_name = task::cgroup_prefix(id) + std::to_string(::getpid()) + "-" +
+                           std::to_string(static_cast<long long>(unix_now() * 1000) % 1000000);
         spec.forward_signals = false;
         spec.on_event = [&](const RunEvent& event) { say(event.message); };
         spec.on_placed = [&](const RunCgroup& cgroup, pid_t) {
@@ -162,10 +166,54 @@ std::vector<std::string> TaskStore::runner_messages(const std::string& id) const
     return lines;
 }
 
+std::optional<TaskStatus> TaskStore::running_in_tree(const std::string& id) const {
+    std::string prefix = task::cgroup_prefix(id);
+    for (const auto& base : run_cgroup_bases(driver_)) {
+        for (const auto& entry : sys::list_directory(base.dir)) {
+            std::string_view leaf = entry.name;
+            if (leaf.starts_with("supervise-")) leaf.remove_prefix(10);
+            // task-<hash>-..., or lock-<hash>-s<N>-<pid>-<ms>-task-<hash>-...
+            auto at = leaf.find(prefix);
+            if (at == std::string_view::npos || (at != 0 && leaf[at - 1] != '-')) continue;
+            CgroupView view(base.dir + "/" + entry.name);
+            if (!view.populated()) continue;
+            TaskStatus status{TaskState::running, {}, false};
+            auto& record = status.record;
+            record.id = id;
+            record.command = "(unknown: the task record is corrupt; found in the cgroup tree)";
+            record.boot_id = current_boot_id();
+            record.cgroup.path = view.unified;
+            record.cgroup.driver = base.driver;
+            record.cgroup.boot_id = record.boot_id;
+            try {
+                record.cgroup.id = cgroup_id(view.unified);
+            } catch (const SystemError&) {
+                continue;  // gone meanwhile
+            }
+            if (base.driver == DriverKind::systemd)
+                record.cgroup.unit = entry.name;
+            else
+                record.dirs = run_directories(view.unified);
+            struct stat st;
+            if (::stat(view.unified.c_str(), &st) == 0)
+                record.started = static_cast<double>(st.st_mtime);
+            return status;
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<TaskStatus> TaskStore::status(const std::string& id,
                                             std::optional<double> ttl) const {
     task::validate_task_id(id);
-    auto record = read_record(directory(id));
+    std::optional<TaskRecord> record;
+    try {
+        record = read_record(directory(id));
+    } catch (const Error&) {
+        // A garbled record does not end a run: its populated cgroup says it is running.
+        if (auto found = running_in_tree(id)) return found;
+        throw;
+    }
     if (!record) return std::nullopt;
     auto status = task::judge(*record, ttl, unix_now());
     if (status.state == TaskState::lost && !record->finished) {
@@ -189,7 +237,11 @@ std::vector<TaskStatus> TaskStore::list(const WarningSink& warn) const {
             if (auto record = read_record(root_ + "/" + entry.name))
                 all.push_back(task::judge(*record, std::nullopt, unix_now()));
         } catch (const Error& e) {
-            if (warn) warn(e.what());
+            auto id = decode_file_name(entry.name);
+            if (auto found = id ? running_in_tree(*id) : std::nullopt)
+                all.push_back(*found);
+            else if (warn)
+                warn(e.what());
         }
     }
     std::sort(all.begin(), all.end(),

@@ -69,7 +69,7 @@ runner_of() {
 
 
 # The cgroups of this test's task runs: anything in the private root, and run cgroups
-# (v2, v1 twins, systemd scopes) named after a runner pid this test saw.
+# (v2, v1 twins, systemd scopes) named after a task and a runner pid this test saw.
 _all_runner_pids() {
     printf '%s\n' "${RUNNER_PIDS[@]}"
     cat "$TASKS"/*/record 2>/dev/null | sed -n 's/^runner_pid=//p'
@@ -78,7 +78,8 @@ task_leftovers() {
     local p
     for p in $(_all_runner_pids | sort -u); do
         [ "$p" -gt 0 ] 2>/dev/null || continue
-        find /sys/fs/cgroup -mindepth 1 -type d \( -name "run-$p-*" -o -name "supervise-run-$p-*.scope" \) 2>/dev/null
+        # task-<hash>-<runner>-<ms> (after lock-<hash>-s<N>-<pid>-<ms>- with a lock)
+        find /sys/fs/cgroup -mindepth 1 -type d -name "*task-*-$p-*" 2>/dev/null
     done
     [ -n "$TASK_CG_ROOT" ] && [ -d "$TASK_CG_ROOT" ] && find "$TASK_CG_ROOT" -mindepth 1 -type d 2>/dev/null
     return 0
