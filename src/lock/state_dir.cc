@@ -22,7 +22,7 @@ std::string open_state_dir(const std::string& override_path) {
             path = std::string(runtime) + "/supervise";
         }
     }
-    while (path.size() > 1 && path.back() == '/') path.pop_back();
+    path = sys::check_path_to(path, "state directory");
     sys::make_private_dir(path, "state directory");
     return path;
 }

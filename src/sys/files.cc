@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
@@ -159,6 +160,79 @@ void make_private_dir(const std::string& path, const std::string& what) {
         throw UsageError(named + " is writable by others (mode " + mode +
                          ") without the sticky bit; chmod go-w it");
     }
+}
+
+std::string check_path_to(const std::string& path, const std::string& what) {
+    auto refuse = [&](const std::string& at, const std::string& why) {
+        throw UsageError(what + " " + path + ": " + at + " " + why +
+                         ", so another user could redirect it; use a path only you and root "
+                         "can change");
+    };
+    std::string rest = path;
+    if (!rest.starts_with("/")) {
+        char cwd[4096];
+        if (!::getcwd(cwd, sizeof cwd)) throw SystemError("find the directory of", path, errno);
+        rest = std::string(cwd) + "/" + rest;
+    }
+    std::vector<std::string> todo;  // components still to walk, last first
+    auto push_path = [&](const std::string& text) {
+        std::vector<std::string> parts;
+        for (size_t at = 0; at <= text.size();) {
+            auto slash = text.find('/', at);
+            if (slash == std::string::npos) slash = text.size();
+            if (slash > at) parts.push_back(text.substr(at, slash - at));
+            at = slash + 1;
+        }
+        todo.insert(todo.end(), parts.rbegin(), parts.rend());
+    };
+    push_path(rest);
+    std::string done;  // walked so far, every component a real directory ("" = "/")
+    int links = 0;
+    while (!todo.empty()) {
+        std::string part = todo.back();
+        todo.pop_back();
+        if (part == ".") continue;
+        if (part == "..") {  // lexical is physical here: everything walked is a real directory
+            done = done.substr(0, done.rfind('/'));
+            continue;
+        }
+        std::string next = done + "/" + part;
+        struct stat st;
+        if (::lstat(next.c_str(), &st) != 0) {
+            if (errno != ENOENT) throw SystemError("inspect", next, errno);
+            // yet to be made (make_private_dir creates the last one); a ".." after it
+            // comes back to what exists, which is checked as ever
+            done = next;
+            continue;
+        }
+        bool trusted = st.st_uid == ::geteuid() || st.st_uid == 0;
+        if (S_ISLNK(st.st_mode)) {
+            // a symlink of root's or ours (/var/run -> /run) is followed, except as the last
+            // component: the state directory itself is never a symlink
+            if (todo.empty() || std::all_of(todo.begin(), todo.end(),
+                                            [](const std::string& p) { return p == "."; }))
+                throw UsageError(what + " " + path + " is a symlink; refusing to follow it");
+            if (!trusted) refuse(next, "is a symlink of uid " + std::to_string(st.st_uid));
+            if (++links > 40) throw SystemError("resolve", path, ELOOP);
+            char target[4096];
+            ssize_t n = ::readlink(next.c_str(), target, sizeof target - 1);
+            if (n < 0) throw SystemError("resolve", next, errno);
+            std::string to(target, static_cast<size_t>(n));
+            if (to.starts_with("/")) done.clear();
+            push_path(to);
+            continue;
+        }
+        if (!todo.empty() && S_ISDIR(st.st_mode)) {
+            if (!trusted) refuse(next, "belongs to uid " + std::to_string(st.st_uid));
+            if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
+                char mode[8];
+                std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
+                refuse(next, std::string("is writable by others (mode ") + mode + ")");
+            }
+        }
+        done = next;
+    }
+    return done.empty() ? "/" : done;
 }
 
 namespace {

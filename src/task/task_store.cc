@@ -146,6 +146,7 @@ std::string open_task_root(const std::string& state_dir_override) {
         sys::make_private_dir(base + "/supervise");
         root = base + "/supervise/tasks";
     }
+    root = sys::check_path_to(root, "task directory");
     sys::make_private_dir(root);
     return root;
 }
