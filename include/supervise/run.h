@@ -69,6 +69,8 @@ struct RunResult {
     std::optional<std::string> lock;  // set by the lock layer
     std::optional<int> slot;
     std::optional<double> wait_seconds;
+    // Why the log stopped (a full disk, say): the first write error, warned of once.
+    std::optional<std::string> log_error;
     std::string captured_stdout;  // with RunSpec::capture_output
     std::string captured_stderr;
 

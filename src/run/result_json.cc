@@ -54,6 +54,7 @@ std::string to_json(const RunResult& r) {
         {"lock", or_null(r.lock, same)},
         {"slot", or_null(r.slot, same)},
         {"wait_seconds", or_null(r.wait_seconds, seconds)},
+        {"log_error", or_null(r.log_error, same)},
     };
     return to_text(json);
 }

@@ -62,12 +62,13 @@ void validate(const RunSpec& spec) {
 }
 
 // False when fd will take no more (EPIPE: its reader is gone).
+// False on a failed write (errno says why).
 bool write_all(int fd, const char* data, size_t size) {
     while (size > 0) {
         ssize_t n = ::write(fd, data, size);
         if (n < 0) {
             if (errno == EINTR) continue;
-            return errno != EPIPE;  // a closed reader is the reader's business; the run goes on
+            return false;
         }
         data += n;
         size -= static_cast<size_t>(n);
@@ -111,6 +112,7 @@ class Run::Impl {
     void on_timeout();
     void check_memory();
     void pump(sys::UniqueFd& pipe, int our_fd, std::string* capture);
+    void log_failed(int err);
     // Our stdout and stderr still have a reader (after EPIPE their copy stops).
     bool stdout_open_ = true, stderr_open_ = true;
     void finish(const siginfo_t& info);
@@ -122,9 +124,18 @@ void Run::Impl::launch() {
     std::string executable = run::resolve_executable(spec_.argv[0], environment, spec_.chdir);
 
     if (spec_.log_path) {
-        log_.reset(
-            ::open(spec_.log_path->c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
-        if (!log_) throw SystemError("open log file", *spec_.log_path, errno);
+        // Never through a symlink (another user's, in a sticky /tmp), except our own
+        // descriptors (/dev/stdout, /proc/self/fd/N), which name no file of anyone else's.
+        const auto& path = *spec_.log_path;
+        bool descriptor = false;
+        for (const char* fd_path : {"/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/"})
+            descriptor = descriptor || path.starts_with(fd_path);
+        log_.reset(::open(path.c_str(),
+                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (descriptor ? 0 : O_NOFOLLOW),
+                          0644));
+        if (!log_ && errno == ELOOP)
+            throw UsageError("--log " + path + " is a symlink; give the file it points to");
+        if (!log_) throw SystemError("open log file", path, errno);
     }
     spec_.driver.on_warning = [this, theirs = spec_.driver.on_warning](const std::string& text) {
         if (theirs) theirs(text);
@@ -269,9 +280,17 @@ void Run::Impl::pump(sys::UniqueFd& pipe, int our_fd, std::string* capture) {
         if (capture)
             capture->append(buffer, size);
         else if (open)
-            open = write_all(our_fd, buffer, size);
-        if (log_) write_all(log_.get(), buffer, size);
+            open = write_all(our_fd, buffer, size);  // (a closed reader: that copy stops)
+        if (log_ && !write_all(log_.get(), buffer, size)) log_failed(errno);
     }
+}
+
+void Run::Impl::log_failed(int err) {
+    // Once: the log stops, the run goes on (its limits, its timeout, its other output).
+    result_.log_error = "cannot write log file " + *spec_.log_path + ": " + std::strerror(err) +
+                        "; the rest of the output is not in it";
+    emit(RunEvent::Kind::info, "warning: " + *result_.log_error);
+    log_.reset();
 }
 
 std::optional<RunResult> Run::Impl::wait_until(std::optional<Clock::time_point> deadline) {

@@ -52,19 +52,11 @@ void write_record(const std::string& dir, const TaskRecord& record) {
 // (runner known), placed (cgroup known), finished (result). Returns once it is recorded.
 int runner_main(const std::string& dir, const std::string& id, RunSpec spec,
                 const std::optional<LockOptions>& lock, const TaskStartOptions& options,
-                sys::UniqueFd ready) {
+                sys::UniqueFd ready, const sys::UniqueFd& log) {
     sys::UniqueFd null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-    // (O_NONBLOCK: a FIFO in the log's place must not hang the runner)
-    sys::UniqueFd log(::open((dir + "/log").c_str(),
-                             O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
-                             0600));
-    if (log)
-        ::fcntl(log.get(), F_SETFL, ::fcntl(log.get(), F_GETFL) & ~O_NONBLOCK);  // the command's
     if (null) ::dup2(null.get(), 0);
-    if (log) {
-        ::dup2(log.get(), 1);
-        ::dup2(log.get(), 2);
-    }
+    ::dup2(log.get(), 1);
+    ::dup2(log.get(), 2);
     auto say = [](const std::string& text) {
         std::string line = std::string(kRunnerPrefix) + text + "\n";
         (void)!::write(STDERR_FILENO, line.data(), line.size());
@@ -271,15 +263,29 @@ TaskStore::Started TaskStore::start(const std::string& id, RunSpec spec,
                 break;
         }
     }
-    // Of our descriptors the runner keeps only the ready pipe: an inherited copy of the
-    // task lock's would hold the lock for the runner's whole life.
+    // The log is opened here, so a log that cannot be (a directory in its place, no space
+    // for it) fails the start with one line, and the command never writes to our output.
+    // (O_NONBLOCK: a FIFO in the log's place must not hang us; the command's is blocking.)
+    std::string log_file = log_path(id);
+    sys::UniqueFd log(::open(log_file.c_str(),
+                             O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+                             0600));
+    if (!log) throw SystemError("open task log", log_file, errno);
+    struct stat st;
+    if (::fstat(log.get(), &st) != 0 || !S_ISREG(st.st_mode))
+        throw UsageError("task log " + log_file + " is not a regular file (see 'supervise task "
+                         "reset " + id + "')");
+    ::fcntl(log.get(), F_SETFL, ::fcntl(log.get(), F_GETFL) & ~O_NONBLOCK);
+    // Of our descriptors the runner keeps only the ready pipe and the log: an inherited copy
+    // of the task lock's would hold the lock for the runner's whole life.
     sys::Pipe ready = sys::Pipe::create();
     int ready_fd = ready.write.get();
     sys::ChildProcess::spawn_detached(
         [&] {
-            return runner_main(dir, id, std::move(spec), lock, options, std::move(ready.write));
+            return runner_main(dir, id, std::move(spec), lock, options, std::move(ready.write),
+                               log);
         },
-        {ready_fd}, "the task runner");
+        {ready_fd, log.get()}, "the task runner");
     ready.write.reset();
     char byte;
     ssize_t n;
