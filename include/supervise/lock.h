@@ -150,6 +150,7 @@ struct KillAllReport {
     unsigned processes = 0;  // foreground owners killed
     unsigned waiters = 0;    // queued waiters cancelled
     std::vector<std::string> failures;
+    std::vector<std::string> not_ours;  // runs of other users found beside ours: untouched
 };
 // Kills every supervised cgroup this user owns (lock holders or not), cancels waiters,
 // waits until the cgroups are empty, removes them and every record.

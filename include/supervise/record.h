@@ -59,6 +59,10 @@ std::optional<std::string> decode_file_name(const std::string& file_name);
 // 64-bit FNV-1a of text, 16 hex digits.
 std::string name_hash(const std::string& text);
 bool valid_utf8(const std::string& text);
+// text for a terminal: control characters (C0 but tab, DEL, and C1 as UTF-8) as \xNN or
+// \u00NN, so that no name or command can move the cursor, retitle the window or fake a
+// line of ours.
+std::string printable(std::string_view text);
 
 // text cut to at most `most` bytes, at a character boundary, with "..." where it was cut:
 // a command line in a record stays far below the size a state file may have.

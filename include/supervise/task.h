@@ -21,7 +21,9 @@ namespace supervise {
 // SUPERVISE_STATE_DIR); else /var/lib/supervise/tasks for root and
 // $XDG_STATE_HOME/supervise/tasks (~/.local/state/...) for others, so results survive a
 // reboot. Same safety rules as open_state_dir().
-std::string open_task_root(const std::string& state_dir_override);
+// create false (a look at tasks, not a start): a tasks directory that does not exist yet
+// is returned as it is, and nothing is made.
+std::string open_task_root(const std::string& state_dir_override, bool create = true);
 
 enum class TaskState { running, succeeded, failed, lost, expired };
 // "running", "succeeded", "failed", "lost", "expired"

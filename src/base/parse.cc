@@ -197,6 +197,8 @@ std::chrono::milliseconds parse_duration(std::string_view text) {
     if (total > static_cast<long double>(kMaximumDurationMs))
         throw UsageError(
             fmt::format("duration '{}' is too long (the most is {}d)", text, kMaximumDurationDays));
+    // Below the resolution is the resolution, never zero ("no timeout").
+    if (total > 0 && total < 1) total = 1;
     return std::chrono::milliseconds(std::llround(total));
 }
 

@@ -143,6 +143,24 @@ std::optional<std::string> decode_file_name(const std::string& file_name) {
     return name;
 }
 
+std::string printable(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        auto next = i + 1 < text.size() ? static_cast<unsigned char>(text[i + 1]) : 0;
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            out += fmt::format("\\x{:02x}", c);
+        } else if (c == 0xc2 && next >= 0x80 && next <= 0x9f) {
+            out += fmt::format("\\u{:04x}", next);
+            ++i;
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out;
+}
+
 bool valid_utf8(const std::string& text) {
     size_t i = 0;
     while (i < text.size()) {

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <cstdio>
 #include <cstring>
@@ -75,7 +76,11 @@ std::string lock_name(const std::string& name, const std::optional<std::string>&
         dir = *chdir;
     } else {
         char buffer[4096];
-        if (::getcwd(buffer, sizeof buffer)) dir = buffer;
+        if (::getcwd(buffer, sizeof buffer))
+            dir = buffer;
+        else if (name == "@project")  // (a deleted directory: "project:" would name nothing)
+            throw UsageError(std::string("@project: cannot find the working directory (") +
+                             std::strerror(errno) + "); give the lock a name");
     }
     std::string expanded = expand_lock_name(name, dir);
     validate_lock_name(expanded);
@@ -154,16 +159,17 @@ int list_command(const RunOptions& run, const LockCommandOptions& options,
         }
         return 0;
     }
+    // (names and commands as printable(): none of them can drive the terminal)
     for (const auto& p : pools) {
-        std::printf("%s: %zu of %u slot%s held, %zu waiting\n", p.name.c_str(), p.holders.size(),
-                    p.slots, p.slots == 1 ? "" : "s", p.waiters.size());
+        std::printf("%s: %zu of %u slot%s held, %zu waiting\n", printable(p.name).c_str(),
+                    p.holders.size(), p.slots, p.slots == 1 ? "" : "s", p.waiters.size());
         for (const auto& h : p.holders)
             std::printf("  slot %d: %s %d '%s' for %s\n", h.slot,
                         h.kind == OwnerRecord::Kind::run ? "run" : "process", h.pid,
-                        h.command.c_str(), format_duration(t - h.started).c_str());
+                        printable(h.command).c_str(), format_duration(t - h.started).c_str());
         for (size_t j = 0; j < p.waiters.size(); ++j)
             std::printf("  waiting #%zu: pid %d '%s' for %s\n", j + 1, p.waiters[j].pid,
-                        p.waiters[j].command.c_str(),
+                        printable(p.waiters[j].command).c_str(),
                         format_duration(t - p.waiters[j].since).c_str());
     }
     return 0;
@@ -192,6 +198,11 @@ int kill_all_command(const RunOptions& run, const GlobalOptions& global) {
                         " lock-holding process" + (report.processes == 1 ? "" : "es") +
                         "; cancelled " + std::to_string(report.waiters) + " waiter" +
                         (report.waiters == 1 ? "" : "s"));
+    if (!report.not_ours.empty())
+        message(global, "left " + std::to_string(report.not_ours.size()) + " run" +
+                            (report.not_ours.size() == 1 ? "" : "s") +
+                            " of other users alone (not yours to kill), e.g. " +
+                            report.not_ours.front());
     for (const auto& failure : report.failures) error_message(failure);
     return report.failures.empty() ? 0 : 1;
 }

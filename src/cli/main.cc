@@ -11,6 +11,7 @@
 #include "spdlog/sinks/stdout_sinks.h"
 #include "spdlog/spdlog.h"
 #include "supervise/error.h"
+#include "supervise/parse.h"
 #include "supervise/version.h"
 
 namespace {
@@ -377,11 +378,22 @@ std::optional<int> settle_options(CLI::App& app, Invocation& in, int split, char
             }
         }
     }
-    // The environment's --memory-warn applies only where there is a limit to warn about.
+    // The environment's --memory-warn applies only where there is a limit to warn about,
+    // but a value that is no percentage is an error all the same.
     if (const char* warn = std::getenv("SUPERVISE_MEMORY_WARN");
-        warn && *warn && run.memory_warn.empty() && !run.memory.empty()) {
-        run.memory_warn = warn;
-        run.from_environment["--memory-warn"] = "SUPERVISE_MEMORY_WARN";
+        warn && *warn && run.memory_warn.empty()) {
+        try {
+            cli::option_value("SUPERVISE_MEMORY_WARN", warn, [](const std::string& t) {
+                return supervise::parse_percentage(t, 100.0);
+            });
+        } catch (const UsageError& e) {
+            cli::error_message(e.what());
+            return kExitFailure;
+        }
+        if (!run.memory.empty()) {
+            run.memory_warn = warn;
+            run.from_environment["--memory-warn"] = "SUPERVISE_MEMORY_WARN";
+        }
     }
     return std::nullopt;
 }

@@ -41,8 +41,9 @@ int exit_for(const TaskStatus& s, const GlobalOptions& global) {
     return s.record.exit_status.value_or(kExitFailure);
 }
 
-TaskStore open_store(const RunOptions& run) {
-    return TaskStore(open_task_root(run.state_dir), to_driver_options(run));
+// create: for a start; a look at tasks (list, status, ...) makes no directory.
+TaskStore open_store(const RunOptions& run, bool create = false) {
+    return TaskStore(open_task_root(run.state_dir, create), to_driver_options(run));
 }
 
 std::optional<TaskStatus> known(const TaskStore& store, const std::string& id) {
@@ -74,7 +75,7 @@ TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t
             std::chrono::duration<double>(option_value("--ttl", t.ttl, parse_duration)).count();
     start.rerun_failed = t.rerun_failed;
     start.lock_conflict_status = run.conflict_exit_code;
-    TaskStore store = open_store(run);
+    TaskStore store = open_store(run, true);
     auto started = store.start(t.id, spec, lock, start);
     // task run says nothing of a start (only of a wait that takes time, or of a failure it
     // did not run again), unless -v
@@ -155,7 +156,7 @@ int task_command(const std::string& verb, const RunOptions& run, const TaskComma
         if (t.json)
             std::printf("%s\n", to_json(*s, store.log_path(t.id)).c_str());
         else
-            std::printf("%s\n", describe(*s).c_str());
+            std::printf("%s\n", printable(describe(*s)).c_str());
         return 0;
     }
     if (verb == "log") {
@@ -171,7 +172,7 @@ int task_command(const std::string& verb, const RunOptions& run, const TaskComma
                 out += (i ? ", " : "") + to_json(all[i], store.log_path(all[i].record.id));
             std::printf("%s]\n", out.c_str());
         } else {
-            for (const auto& s : all) std::printf("%s\n", describe(s).c_str());
+            for (const auto& s : all) std::printf("%s\n", printable(describe(s)).c_str());
         }
         return 0;
     }

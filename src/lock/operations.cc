@@ -1,5 +1,6 @@
 // Everything done to pools besides acquiring: release, check, list, kill, kill-all.
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -220,6 +221,15 @@ KillAllReport kill_all(const std::string& state_dir, const DriverOptions& driver
             }
         }
     }
+    // Another user's runs (a parent we share with them) are theirs: not signalled, not
+    // waited for, not removed; the report says so.
+    std::erase_if(cgroups, [&](const std::string& path) {
+        struct stat st;
+        bool theirs =
+            ::geteuid() != 0 && ::stat(path.c_str(), &st) == 0 && st.st_uid != ::geteuid();
+        if (theirs) report.not_ours.push_back(path);
+        return theirs;
+    });
     for (const auto& path : cgroups) {
         spdlog::debug("kill-all: killing {}", path);
         CgroupView(path).signal_all(SIGKILL);

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <limits>
 
 #include "command.h"
 #include "spdlog/spdlog.h"
@@ -43,6 +44,8 @@ std::string generated_name() {
     return "run-" + std::to_string(::getpid()) + "-" + hex;
 }
 
+constexpr std::uint64_t kMostTasks = 4194304;
+
 void validate(const RunSpec& spec) {
     if (spec.argv.empty())
         throw UsageError("no command given (usage: supervise [OPTIONS] [--] COMMAND [ARGS...])");
@@ -54,6 +57,14 @@ void validate(const RunSpec& spec) {
         throw UsageError("--cpu must be above 0%");
     if (spec.limits.tasks_max && *spec.limits.tasks_max == 0)
         throw UsageError("--tasks must be at least 1");
+    // (pids.max takes no more: the kernel's PID_MAX_LIMIT)
+    if (spec.limits.tasks_max && *spec.limits.tasks_max > kMostTasks)
+        throw UsageError("--tasks " + std::to_string(*spec.limits.tasks_max) +
+                         " is above the most a kernel allows (" + std::to_string(kMostTasks) + ")");
+    // v1 limits memory+swap as one sum: it must not wrap around
+    if (spec.limits.swap_max && spec.limits.memory_max &&
+        *spec.limits.swap_max > std::numeric_limits<std::uint64_t>::max() - *spec.limits.memory_max)
+        throw UsageError("--memory plus --swap is too large");
     for (const auto& [name, value] : spec.setenv)
         if (name.empty() || name.find('=') != std::string::npos)
             throw UsageError("invalid environment variable name '" + name + "'");
@@ -61,8 +72,7 @@ void validate(const RunSpec& spec) {
         throw SystemError("change directory to", *spec.chdir, errno);
 }
 
-// False when fd will take no more (EPIPE: its reader is gone).
-// False on a failed write (errno says why).
+// False on a failed write (errno says why; EPIPE: the reader is gone).
 bool write_all(int fd, const char* data, size_t size) {
     while (size > 0) {
         ssize_t n = ::write(fd, data, size);

@@ -115,30 +115,35 @@ int runner_main(const std::string& dir, const std::string& id, RunSpec spec,
 
 }  // namespace
 
-std::string open_task_root(const std::string& state_dir_override) {
-    std::string root;
+std::string open_task_root(const std::string& state_dir_override, bool create) {
+    std::string base;  // made (when missing) before the tasks directory in it
     if (!state_dir_override.empty()) {
-        root = open_state_dir(state_dir_override) + "/tasks";
+        base = state_dir_override;
     } else if (::geteuid() == 0) {
-        sys::make_private_dir("/var/lib/supervise");
-        root = "/var/lib/supervise/tasks";
+        base = "/var/lib/supervise";
+    } else if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state) {
+        base = std::string(state) + "/supervise";
+    } else if (const char* home = std::getenv("HOME"); home && *home) {
+        base = std::string(home) + "/.local/state/supervise";
     } else {
-        std::string base;
-        if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state) {
-            base = state;
-        } else if (const char* home = std::getenv("HOME"); home && *home) {
-            base = std::string(home) + "/.local/state";
-            std::string local = std::string(home) + "/.local";
-            ::mkdir(local.c_str(), 0700);
-        } else {
-            throw UsageError(
-                "neither XDG_STATE_HOME nor HOME is set: give --state-dir DIR for tasks");
-        }
-        ::mkdir(base.c_str(), 0700);
-        sys::make_private_dir(base + "/supervise");
-        root = base + "/supervise/tasks";
+        throw UsageError("neither XDG_STATE_HOME nor HOME is set: give --state-dir DIR for tasks");
     }
-    root = sys::check_path_to(root, "task directory");
+    std::string root = sys::check_path_to(base + "/tasks", "task directory");
+    // Only a start makes the directories: a look at tasks that were never started leaves
+    // nothing behind.
+    if (!create && !sys::path_exists(root)) return root;
+    if (!state_dir_override.empty()) {
+        base = open_state_dir(state_dir_override);
+    } else {
+        if (base.ends_with("/.local/state/supervise")) {
+            std::string home = base.substr(0, base.size() - 23);
+            ::mkdir((home + "/.local").c_str(), 0700);
+            ::mkdir((home + "/.local/state").c_str(), 0700);
+        } else if (::geteuid() != 0) {
+            ::mkdir(base.substr(0, base.rfind('/')).c_str(), 0700);  // $XDG_STATE_HOME
+        }
+        sys::make_private_dir(base);
+    }
     sys::make_private_dir(root);
     return root;
 }
@@ -273,8 +278,10 @@ TaskStore::Started TaskStore::start(const std::string& id, RunSpec spec,
     if (!log) throw SystemError("open task log", log_file, errno);
     struct stat st;
     if (::fstat(log.get(), &st) != 0 || !S_ISREG(st.st_mode))
-        throw UsageError("task log " + log_file + " is not a regular file (see 'supervise task "
-                         "reset " + id + "')");
+        throw UsageError("task log " + log_file +
+                         " is not a regular file (see 'supervise task "
+                         "reset " +
+                         id + "')");
     ::fcntl(log.get(), F_SETFL, ::fcntl(log.get(), F_GETFL) & ~O_NONBLOCK);
     // Of our descriptors the runner keeps only the ready pipe and the log: an inherited copy
     // of the task lock's would hold the lock for the runner's whole life.

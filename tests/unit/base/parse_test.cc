@@ -230,7 +230,10 @@ TEST(ParseDuration, AcceptsZero) {
 
 TEST(ParseDuration, RoundsToMilliseconds) {
     EXPECT_EQ(parse_duration("1.0006"), milliseconds(1'001));
-    EXPECT_EQ(parse_duration("0.0004s"), milliseconds(0));
+    // below the resolution is the resolution: never 0, which would mean "none"
+    EXPECT_EQ(parse_duration("0.0004s"), milliseconds(1));
+    EXPECT_EQ(parse_duration("0.1ms"), milliseconds(1));
+    EXPECT_EQ(parse_duration("0"), milliseconds(0));
     EXPECT_EQ(parse_duration("1.5ms"), milliseconds(2));
 }
 
