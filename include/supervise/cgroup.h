@@ -127,6 +127,11 @@ struct DriverOptions {
 // "system", "user" or empty (by uid: root's is the system manager).
 bool valid_systemd_manager(const std::string& manager);
 
+// A configured root for the direct drivers: a directory of the cgroup2 hierarchy, root's
+// or ours (its owner could freeze or kill the runs in it). Throws UsageError naming the
+// directory (not the option: the caller knows how it was given).
+void check_cgroup_root(const std::string& root);
+
 // Picks and prepares a driver. Throws Error with a one-line reason when none is usable.
 std::unique_ptr<CgroupDriver> make_driver(const DriverOptions& options);
 

@@ -96,6 +96,9 @@ void write_result_file(const std::string& path, const RunResult& result);
 
 // Checks a spec without doing anything: bad values (UsageError), a command that is not
 // there or not executable (CommandError 127/126). Run::start does the same first.
+// A --log file is never opened through a symlink (our own descriptors, /dev/stdout and
+// /proc/self/fd/N, aside): throws UsageError naming the file.
+void check_log_file(const std::string& path);
 void check_run_spec(const RunSpec& spec);
 
 // What a run would do, without doing it (--dry-run).

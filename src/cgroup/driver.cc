@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstring>
 
 #include "direct_driver.h"
 #include "drivers.h"
@@ -74,28 +75,27 @@ const std::string& current_boot_id() {
     return boot_id;
 }
 
-namespace {
-
-// A configured root must be a directory of the cgroup2 hierarchy, not any directory.
 void check_cgroup_root(const std::string& root) {
     if (root.empty()) return;
     struct statfs fs;
-    if (::statfs(root.c_str(), &fs) != 0) throw SystemError("use --cgroup-root", root, errno);
-    if (fs.f_type != CGROUP2_SUPER_MAGIC)
-        throw UsageError("--cgroup-root " + root + " is not in a cgroup2 hierarchy");
+    if (::statfs(root.c_str(), &fs) != 0)
+        throw UsageError(root + ": " + std::strerror(errno) + " (give a cgroup2 directory)");
+    if (fs.f_type != CGROUP2_SUPER_MAGIC) throw UsageError(root + " is not in a cgroup2 hierarchy");
     // Whoever owns the directory can freeze, kill or re-limit every run under it.
     struct stat st;
-    if (::stat(root.c_str(), &st) != 0) throw SystemError("use --cgroup-root", root, errno);
+    if (::stat(root.c_str(), &st) != 0) throw UsageError(root + ": " + std::strerror(errno));
     if (st.st_uid != ::geteuid() && st.st_uid != 0)
-        throw UsageError("--cgroup-root " + root + " belongs to uid " + std::to_string(st.st_uid) +
+        throw UsageError(root + " belongs to uid " + std::to_string(st.st_uid) +
                          ", who could freeze or kill the runs in it; use a cgroup of your own");
 }
 
-}  // namespace
-
 std::unique_ptr<CgroupDriver> make_driver(const DriverOptions& options) {
     const auto& layout = cgroup::Layout::current();
-    check_cgroup_root(options.cgroup_root);
+    try {
+        check_cgroup_root(options.cgroup_root);
+    } catch (const UsageError& e) {
+        throw UsageError(std::string("cgroup root ") + e.what());
+    }
     switch (options.kind) {
         case DriverKind::systemd:
             return cgroup::make_systemd_driver(options);

@@ -79,6 +79,10 @@ DriverOptions to_driver_options(const RunOptions& options) {
     else if (!options.driver.empty())
         driver.kind = parse_driver_kind(options.driver);
     driver.cgroup_root = options.cgroup_root;
+    option_value(options.source("--cgroup-root"), driver.cgroup_root, [](const std::string& root) {
+        check_cgroup_root(root);
+        return 0;
+    });
     driver.systemd_manager = options.systemd_manager;
     if (!valid_systemd_manager(driver.systemd_manager))
         throw UsageError("SUPERVISE_SYSTEMD_MANAGER: use 'system' or 'user', not '" +
@@ -121,7 +125,13 @@ RunSpec to_run_spec(const RunOptions& o) {
             throw UsageError("--setenv: expected NAME=VALUE, got '" + assignment + "'");
         spec.setenv.emplace_back(assignment.substr(0, equals), assignment.substr(equals + 1));
     }
-    if (!o.log.empty()) spec.log_path = o.log;
+    if (!o.log.empty()) {
+        option_value(o.source("--log"), o.log, [](const std::string& path) {
+            check_log_file(path);
+            return 0;
+        });
+        spec.log_path = o.log;
+    }
     spec.driver = to_driver_options(o);
     return spec;
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/random.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,6 +46,13 @@ std::string generated_name() {
 }
 
 constexpr std::uint64_t kMostTasks = 4194304;
+
+// /dev/stdout, /proc/self/fd/N: one of our own descriptors, no file of anyone else's.
+bool names_our_descriptor(const std::string& path) {
+    for (const char* fd_path : {"/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/"})
+        if (path.starts_with(fd_path)) return true;
+    return false;
+}
 
 void validate(const RunSpec& spec) {
     if (spec.argv.empty())
@@ -134,17 +142,12 @@ void Run::Impl::launch() {
     std::string executable = run::resolve_executable(spec_.argv[0], environment, spec_.chdir);
 
     if (spec_.log_path) {
-        // Never through a symlink (another user's, in a sticky /tmp), except our own
-        // descriptors (/dev/stdout, /proc/self/fd/N), which name no file of anyone else's.
         const auto& path = *spec_.log_path;
-        bool descriptor = false;
-        for (const char* fd_path : {"/dev/stdout", "/dev/stderr", "/dev/fd/", "/proc/self/fd/"})
-            descriptor = descriptor || path.starts_with(fd_path);
         log_.reset(::open(path.c_str(),
-                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (descriptor ? 0 : O_NOFOLLOW),
+                          O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC |
+                              (names_our_descriptor(path) ? 0 : O_NOFOLLOW),
                           0644));
-        if (!log_ && errno == ELOOP)
-            throw UsageError("--log " + path + " is a symlink; give the file it points to");
+        if (!log_ && errno == ELOOP) check_log_file(path);  // says why
         if (!log_) throw SystemError("open log file", path, errno);
     }
     spec_.driver.on_warning = [this, theirs = spec_.driver.on_warning](const std::string& text) {
@@ -451,6 +454,13 @@ int RunResult::exit_status() const {
     if (timed_out) return kExitTimeout;
     if (signal) return 128 + *signal;
     return exit_code.value_or(kExitFailure);
+}
+
+void check_log_file(const std::string& path) {
+    // Never through a symlink (another user's, in a sticky /tmp, would redirect it).
+    struct stat st;
+    if (!names_our_descriptor(path) && ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
+        throw UsageError(path + " is a symlink; give the file it points to");
 }
 
 void check_run_spec(const RunSpec& spec) {

@@ -14,7 +14,7 @@ chown "$other" "$foreign"
 
 run --cgroup-root "$foreign" -- touch "$W/ran"
 assert_status 125
-assert_contains "$ERR" "--cgroup-root $foreign belongs to uid $other" "message"
+assert_contains "$ERR" "--cgroup-root: $foreign belongs to uid $other" "message"
 assert_eq 1 "$(printf '%s\n' "$ERR" | grep -c .)" "lines of the refusal"
 [ ! -e "$W/ran" ] || fail "the command ran in another user's cgroup"
 [ ! -e "$foreign/supervise" ] || fail "supervise created a cgroup in another user's cgroup"

@@ -31,5 +31,12 @@ SUPERVISE_KILL_AFTER=later run -- true
 assert_contains "$ERR" "SUPERVISE_KILL_AFTER: invalid duration 'later'" "message for SUPERVISE_KILL_AFTER"
 SUPERVISE_MEMORY=64M SUPERVISE_MEMORY_WARN=most run -- true
 assert_contains "$ERR" "SUPERVISE_MEMORY_WARN: invalid percentage 'most'" "message for SUPERVISE_MEMORY_WARN"
+SUPERVISE_CGROUP_ROOT=$W run -- touch "$W/ran"
+assert_status 125
+assert_contains "$ERR" "SUPERVISE_CGROUP_ROOT: $W is not in a cgroup2 hierarchy" "message for SUPERVISE_CGROUP_ROOT"
+ln -s "$W/elsewhere" "$W/log-link"
+SUPERVISE_LOG=$W/log-link run -- touch "$W/ran"
+assert_status 125
+assert_contains "$ERR" "SUPERVISE_LOG: $W/log-link is a symlink" "message for SUPERVISE_LOG"
 [ ! -e "$W/ran" ] || fail "a command ran with a bad value"
 no_leftovers

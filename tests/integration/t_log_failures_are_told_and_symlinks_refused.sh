@@ -24,7 +24,7 @@ echo precious >"$W/target"
 ln -s "$W/target" "$W/sticky/run.log"
 run --log "$W/sticky/run.log" -- touch "$W/ran"
 assert_status 125
-assert_contains "$ERR" "--log $W/sticky/run.log is a symlink" "refusal"
+assert_contains "$ERR" "--log: $W/sticky/run.log is a symlink" "refusal"
 [ ! -e "$W/ran" ] || fail "the command ran with a symlinked --log"
 assert_eq precious "$(cat "$W/target")" "the symlink's target"
 
