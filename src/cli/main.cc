@@ -241,7 +241,7 @@ void add_lock_subcommands(CLI::App& app, Invocation& in) {
 
     auto* kill_all = app.add_subcommand(
         "kill-all",
-        "Kill every supervised run you can see (cgroups named run-*/lock-* under the direct "
+        "Kill every supervised run you can see (cgroups named run-*/lock-*/task-* under the direct "
         "drivers' supervise/ directory, scopes in supervise.slice, lock holders), cancel queued "
         "waiters, wait until all are gone, remove their cgroups and records");
     add_state_option(kill_all, run, kOptionsGroup);

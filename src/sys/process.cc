@@ -4,6 +4,8 @@
 #include <linux/close_range.h>
 #include <linux/sched.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -280,7 +282,21 @@ void ChildProcess::reap_within(std::chrono::milliseconds timeout) {
 
 std::optional<ChildProcess::StartFailure> ChildProcess::release() {
     char byte = 1;
-    if (::write(go_.get(), &byte, 1) != 1) throw SystemError("release", "the child process", errno);
+    // EPIPE: the child was killed while held (kill -9 before its exec); its exit, reaped as
+    // any other, says how it ended. SIGPIPE blocked meanwhile, and the one raised consumed:
+    // a caller that does not ignore SIGPIPE must not die of it.
+    sigset_t pipe_signal, previous;
+    sigemptyset(&pipe_signal);
+    sigaddset(&pipe_signal, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous);
+    ssize_t written = ::write(go_.get(), &byte, 1);
+    int err = errno;
+    if (written < 0 && err == EPIPE) {
+        timespec now{};
+        sigtimedwait(&pipe_signal, nullptr, &now);
+    }
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    if (written != 1 && err != EPIPE) throw SystemError("release", "the child process", err);
     go_.reset();
     StartFailure failure{};
     ssize_t n;

@@ -87,7 +87,8 @@ class ChildProcess {
     bool running() const { return !reaped_; }
     bool cloned_into_cgroup() const { return cloned_into_cgroup_; }
 
-    // Lets the child exec; waits until it has (or has failed to).
+    // Lets the child exec; waits until it has (or has failed to). A child killed while held
+    // is no failure here: its exit says how it ended.
     std::optional<StartFailure> release();
     // The child exits (status 125) without running the command.
     void abort();

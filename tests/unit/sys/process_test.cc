@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 
 #include "supervise/sys/fd.h"
@@ -80,6 +81,23 @@ TEST(SpawnDetached, RunsInANewSessionAndIsNotOurChild) {
     EXPECT_NE(session, ::getsid(0));
     EXPECT_NE(parent, ::getpid());
     EXPECT_EQ(::waitpid(-1, nullptr, WNOHANG), -1);  // no child of ours is left to reap
+}
+
+TEST(ChildProcess, AChildKilledWhileHeldIsNoFailureOfRelease) {
+    // (SIGPIPE at its default: release must not kill us when the held child is gone)
+    auto previous = ::signal(SIGPIPE, SIG_DFL);
+    ExecPlan plan;
+    plan.executable = "/bin/true";
+    plan.argv = {"true"};
+    auto child = ChildProcess::spawn_held(plan);
+    ASSERT_TRUE(child.send_signal(SIGKILL));
+    ASSERT_TRUE(Pidfd::open(child.pid()).wait_exit(5s));
+    EXPECT_FALSE(child.release());  // no start failure: the exit says what happened
+    auto info = child.reap(true);
+    ASSERT_TRUE(info);
+    EXPECT_EQ(info->si_code, CLD_KILLED);
+    EXPECT_EQ(info->si_status, SIGKILL);
+    ::signal(SIGPIPE, previous);
 }
 
 TEST(ChildProcess, MoveAssignmentEndsTheChildItReplaces) {
