@@ -78,6 +78,8 @@ expected=(
     /usr/share/zsh/site-functions/_supervise
     /usr/share/doc/supervise/README.md
     /usr/share/doc/supervise/design.md
+    /usr/share/doc/supervise/migrating.md
+    /usr/share/doc/supervise/formats.md
     /usr/share/licenses/supervise/LICENSE
     /run/supervise
 )

@@ -89,7 +89,7 @@ bool names_own_slot(const PoolPaths& paths, const OwnerRecord& record) {
 
 // The populated cgroups of this pool, found in the tree by their names, by slot: whatever
 // the state directory says, each of them holds its slot (a run's cgroup is named after
-// its pool and slot for exactly this).
+// its pool and slot for exactly this). Cheap: what a look needs, no more.
 }  // namespace
 
 std::map<int, OwnerRecord> holders_in_tree(const PoolPaths& paths,
@@ -115,13 +115,7 @@ std::map<int, OwnerRecord> holders_in_tree(const PoolPaths& paths,
                 continue;  // gone meanwhile
             }
             record.boot_id = record.cgroup.boot_id = current_boot_id();
-            auto pids = view.processes();
-            record.pid = pids.empty() ? 1 : pids.front();
-            record.command = "(unknown: recovered from the cgroup tree)";
-            struct stat st;  // the cgroup was made when the run started
-            if (::stat(view.unified.c_str(), &st) == 0)
-                record.started = static_cast<double>(st.st_mtime);
-            if (!scopes) record.dirs = run_directories(view.unified);
+            record.pid = 1;  // (the rest only when a record is rebuilt: complete_from_tree)
             found[*slot] = record;
         }
     }
@@ -129,6 +123,20 @@ std::map<int, OwnerRecord> holders_in_tree(const PoolPaths& paths,
 }
 
 namespace {
+
+// The rest of a record found in the tree, for writing it: a pid of the run, when it began
+// (its cgroup was made then), every directory of it (a search of the v1 hierarchies: only
+// when a record is rebuilt, never on every look).
+OwnerRecord complete_from_tree(OwnerRecord record) {
+    CgroupView view(record.cgroup.path);
+    auto pids = view.processes();
+    record.pid = pids.empty() ? 1 : pids.front();
+    record.command = "(unknown: recovered from the cgroup tree)";
+    struct stat st;
+    if (::stat(view.unified.c_str(), &st) == 0) record.started = static_cast<double>(st.st_mtime);
+    if (record.cgroup.driver != DriverKind::systemd) record.dirs = run_directories(view.unified);
+    return record;
+}
 
 // Removes the directories of a dead run's cgroup (direct drivers only: a scope is
 // systemd's to remove). rmdir refuses a cgroup that still has processes, so this can
@@ -328,7 +336,7 @@ PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& ba
     // else or naming another cgroup never frees a slot whose cgroup is populated.
     auto tree = holders_in_tree(paths, bases);
     auto rebuild = [&](int slot, const std::string& why) {
-        const auto& found = tree.at(slot);
+        auto found = complete_from_tree(tree.at(slot));
         say("owner record " + paths.record(slot) + " " + why + "; rebuilt from the cgroup tree (" +
             found.cgroup.path + " holds slot " + std::to_string(slot) + ")");
         sys::write_file_atomic(paths.record(slot), serialize(found), 0600, false);

@@ -2,6 +2,7 @@
 // done to them afterwards.
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -198,6 +199,14 @@ std::optional<TaskStatus> TaskStore::running_in_tree(const std::string& id) cons
             return status;
         }
     }
+    if (sys::FileLock::held_elsewhere(log_path(id))) {
+        // Its runner lives: placing the command, or recording its result.
+        TaskStatus status{TaskState::running, {}, false};
+        status.record.id = id;
+        status.record.command = "(unknown: the task record is corrupt; its runner lives)";
+        status.record.boot_id = current_boot_id();
+        return status;
+    }
     return std::nullopt;
 }
 
@@ -283,6 +292,10 @@ TaskStore::Started TaskStore::start(const std::string& id, RunSpec spec,
                          "reset " +
                          id + "')");
     ::fcntl(log.get(), F_SETFL, ::fcntl(log.get(), F_GETFL) & ~O_NONBLOCK);
+    // An flock on the log, held by the runner (and the command, through the same open file)
+    // for as long as anything of the task lives: what says "running" when the record is
+    // garbled and the cgroup is not there (yet, or any more).
+    ::flock(log.get(), LOCK_EX | LOCK_NB);
     // Of our descriptors the runner keeps only the ready pipe and the log: an inherited copy
     // of the task lock's would hold the lock for the runner's whole life.
     sys::Pipe ready = sys::Pipe::create();
@@ -335,6 +348,10 @@ std::optional<TaskStatus> TaskStore::wait(const std::string& id,
         }
         sys::Pidfd runner;
         if (current->runner_alive) runner = sys::Pidfd::open(current->record.runner_pid);
+        // A garbled record (no cgroup, no runner known): nothing to watch but time.
+        sys::TimerFd recheck;
+        if (!runner && current->record.cgroup.path.empty())
+            recheck.arm(std::chrono::milliseconds(200));
         auto again = status(id);
         if (!again || again->state != TaskState::running ||
             again->record.cgroup.path != current->record.cgroup.path)
@@ -343,6 +360,7 @@ std::optional<TaskStatus> TaskStore::wait(const std::string& id,
         enum : std::uint64_t { kChange, kDeadline, kMessage };
         epoll.add(inotify.fd(), kChange);
         if (runner) epoll.add(runner.fd(), kChange);
+        if (!runner && current->record.cgroup.path.empty()) epoll.add(recheck.fd(), kChange);
         if (timeout) epoll.add(deadline.fd(), kDeadline);
         if (!said && on_wait) epoll.add(message.fd(), kMessage);
         bool woken = false;
