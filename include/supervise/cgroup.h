@@ -146,7 +146,8 @@ std::vector<DriverReport> probe_drivers(const DriverOptions& options);
 
 // A directory the drivers reachable with options create run cgroups (or, for systemd,
 // scopes named supervise-<name>.scope) in, whether or not it exists: where a run is found
-// by its name when no record can say (a lost or garbled state directory).
+// by its name when no record can say (a lost or garbled state directory). Cheap (no bus
+// call): systemd's slice is where a manager puts it (list_run_cgroups also asks).
 struct RunCgroupBase {
     DriverKind driver;  // systemd, or the direct driver of this layout
     std::string dir;

@@ -117,6 +117,7 @@ class TaskStore {
     std::optional<TaskStatus> running_in_tree(const std::string& id) const;
     std::string root_;
     DriverOptions driver_;
+    mutable std::optional<std::vector<RunCgroupBase>> bases_;  // looked up once
 };
 
 }  // namespace supervise

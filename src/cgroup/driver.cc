@@ -5,6 +5,7 @@
 #include <sys/statfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -177,6 +178,26 @@ std::string direct_parent(const DriverOptions& options) {
 
 }  // namespace
 
+namespace {
+
+// Where a manager keeps supervise.slice, read from the layout alone (no bus call: this is
+// on the way of every lock look): the system manager's at the top of the unified hierarchy,
+// a user manager's inside the user@UID.service we sit in.
+std::optional<std::string> likely_slice(const DriverOptions& options) {
+    const auto& layout = cgroup::Layout::current();
+    if (layout.unified_mount.empty()) return std::nullopt;
+    if (!cgroup::wants_user_manager(options)) return layout.unified_mount + "/supervise.slice";
+    std::string service = "/user@" + std::to_string(::geteuid()) + ".service";
+    auto at = layout.self_unified.find(service + "/");
+    if (at == std::string::npos && layout.self_unified.ends_with(service))
+        at = layout.self_unified.size() - service.size();
+    if (at == std::string::npos) return std::nullopt;
+    return layout.unified_mount + layout.self_unified.substr(0, at + service.size()) +
+           "/supervise.slice";
+}
+
+}  // namespace
+
 std::vector<RunCgroupBase> run_cgroup_bases(const DriverOptions& options) {
     std::vector<RunCgroupBase> bases;
     const auto& layout = cgroup::Layout::current();
@@ -184,15 +205,21 @@ std::vector<RunCgroupBase> run_cgroup_bases(const DriverOptions& options) {
         bases.push_back(
             {layout.hybrid() ? DriverKind::hybrid : DriverKind::cgroup2, direct_parent(options)});
     if (options.kind == DriverKind::automatic || options.kind == DriverKind::systemd)
-        if (auto slice = cgroup::systemd_slice_cgroup(options))
+        if (auto slice = likely_slice(options); slice && sys::path_exists(*slice))
             bases.push_back({DriverKind::systemd, *slice});
     return bases;
 }
 
 std::vector<std::string> list_run_cgroups(const DriverOptions& options) {
     std::vector<std::string> all;
+    // (kill-all asks the manager where its slice is, in case it is not where it is likely)
+    auto bases = run_cgroup_bases(options);
+    if (auto slice = cgroup::systemd_slice_cgroup(options))
+        if (std::none_of(bases.begin(), bases.end(),
+                         [&](const RunCgroupBase& base) { return base.dir == *slice; }))
+            bases.push_back({DriverKind::systemd, *slice});
     // Only names supervise gives its runs: never anything else that may live there.
-    for (const auto& base : run_cgroup_bases(options)) {
+    for (const auto& base : bases) {
         bool scopes = base.driver == DriverKind::systemd;
         for (const char* prefix : {"run-", "lock-", "task-"})
             for (auto& dir : subdirectories(

@@ -379,9 +379,10 @@ std::optional<int> settle_options(CLI::App& app, Invocation& in, int split, char
         }
     }
     // The environment's --memory-warn applies only where there is a limit to warn about,
-    // but a value that is no percentage is an error all the same.
+    // but a value that is no percentage is an error of every run all the same.
+    bool runs = app.get_subcommands().empty() || app.got_subcommand("task");
     if (const char* warn = std::getenv("SUPERVISE_MEMORY_WARN");
-        warn && *warn && run.memory_warn.empty()) {
+        runs && warn && *warn && run.memory_warn.empty()) {
         try {
             cli::option_value("SUPERVISE_MEMORY_WARN", warn, [](const std::string& t) {
                 return supervise::parse_percentage(t, 100.0);

@@ -79,10 +79,6 @@ DriverOptions to_driver_options(const RunOptions& options) {
     else if (!options.driver.empty())
         driver.kind = parse_driver_kind(options.driver);
     driver.cgroup_root = options.cgroup_root;
-    option_value(options.source("--cgroup-root"), driver.cgroup_root, [](const std::string& root) {
-        check_cgroup_root(root);
-        return 0;
-    });
     driver.systemd_manager = options.systemd_manager;
     if (!valid_systemd_manager(driver.systemd_manager))
         throw UsageError("SUPERVISE_SYSTEMD_MANAGER: use 'system' or 'user', not '" +
@@ -133,6 +129,11 @@ RunSpec to_run_spec(const RunOptions& o) {
         spec.log_path = o.log;
     }
     spec.driver = to_driver_options(o);
+    // (checked for runs only: a stale SUPERVISE_CGROUP_ROOT must not block an unlock)
+    option_value(o.source("--cgroup-root"), spec.driver.cgroup_root, [](const std::string& root) {
+        check_cgroup_root(root);
+        return 0;
+    });
     return spec;
 }
 

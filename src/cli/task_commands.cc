@@ -126,7 +126,7 @@ int wait_task(const TaskStore& store, const std::string& id,
     // command not found) has only its runner's words, in the log: say them here too.
     if (done->state == TaskState::failed && done->record.result_json.empty())
         for (const auto& line : store.runner_messages(id))
-            std::fprintf(stderr, "%s\n", line.c_str());
+            std::fprintf(stderr, "%s\n", printable(line).c_str());
     return exit_for(*done, global);
 }
 

@@ -245,7 +245,12 @@ class QueueStay {
         inotify.unwatch_all();
         // Records appear by rename and go by unlink. Not IN_CLOSE_WRITE: every open of the
         // pool's lock file (ours included) would wake us.
-        inotify.watch(paths_.dir, IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM);
+        // A record nobody can read (pid 0) holds its slot until it is removed or made
+        // readable: a chmod of it is an attribute change.
+        bool unreadable = std::any_of(state.holders.begin(), state.holders.end(),
+                                      [](const auto& each) { return each.second.pid == 0; });
+        inotify.watch(paths_.dir,
+                      IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | (unreadable ? IN_ATTRIB : 0));
         for (const auto& [slot, holder] : state.holders) {
             // (a record nobody can read: its removal, seen on the pool directory, frees it)
             if (holder.kind == OwnerRecord::Kind::process && holder.pid == 0) continue;

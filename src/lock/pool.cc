@@ -102,7 +102,12 @@ std::map<int, OwnerRecord> holders_in_tree(const PoolPaths& paths,
             auto slot = slot_of_leaf(prefix, leaf);
             if (!slot || found.count(*slot) || scopes != leaf.starts_with("supervise-")) continue;
             CgroupView view(parent.dir + "/" + leaf);
-            if (!view.populated()) continue;
+            // Ours only: another user's run of a lock of that name (in a base we share) is
+            // in her state directory, not ours.
+            struct stat st;
+            if (::stat(view.unified.c_str(), &st) != 0 || st.st_uid != ::geteuid() ||
+                !view.populated())
+                continue;
             OwnerRecord record;
             record.kind = OwnerRecord::Kind::run;
             record.slot = *slot;
@@ -339,7 +344,15 @@ PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& ba
         auto found = complete_from_tree(tree.at(slot));
         say("owner record " + paths.record(slot) + " " + why + "; rebuilt from the cgroup tree (" +
             found.cgroup.path + " holds slot " + std::to_string(slot) + ")");
-        sys::write_file_atomic(paths.record(slot), serialize(found), 0600, false);
+        try {
+            sys::write_file_atomic(paths.record(slot), serialize(found), 0600, false);
+            // and where it is, for whoever looks from another cgroup
+            std::string parent = found.cgroup.path.substr(0, found.cgroup.path.rfind('/'));
+            remember_parent(paths, to_string(found.cgroup.driver), parent);
+        } catch (const SystemError& e) {
+            // (a full or read-only state directory: the slot is held all the same)
+            say(std::string("cannot rewrite it: ") + e.what());
+        }
         return found;
     };
 
@@ -363,6 +376,9 @@ PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& ba
                 unknown.kind = OwnerRecord::Kind::process;
                 unknown.slot = slot;
                 unknown.command = "(unknown: owner record cannot be read)";
+                struct stat st;  // (the record's age is the holder's, near enough)
+                unknown.started =
+                    ::lstat(path.c_str(), &st) == 0 ? static_cast<double>(st.st_mtime) : unix_now();
                 state.holders[slot] = unknown;
                 continue;
             }
@@ -382,7 +398,8 @@ PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& ba
         }
         if (!owner_is_alive(*record)) {
             remove_dead_dirs(*record);
-            if (tree.count(slot)) {
+            // (the tree's entry is this very run when it ended since the tree was read)
+            if (tree.count(slot) && tree.at(slot).cgroup.id != record->cgroup.id) {
                 record = rebuild(slot, "names a run that has ended");
             } else {
                 ::unlink(path.c_str());
@@ -394,7 +411,7 @@ PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& ba
         state.holders[slot] = *record;
     }
     // Slots whose cgroup is populated and whose record is gone (deleted, or the whole state
-    // directory wiped under a live run).
+    // directory wiped under a live run). A lost slot count is at least what is held.
     for (const auto& [slot, found] : tree) {
         if (state.holders.count(slot)) continue;
         auto record = rebuild(slot, "is missing");
@@ -402,6 +419,9 @@ PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& ba
         live_dirs.insert(record.cgroup.path);
         state.holders[slot] = record;
     }
+    if (!state.holders.empty())
+        state.slots =
+            std::max(state.slots, static_cast<unsigned>(state.holders.rbegin()->first + 1));
 
     // Empty cgroups left by a supervisor that was killed -9. rmdir fails on a cgroup with
     // processes, so a run being set up elsewhere is safe -- and runs of this pool are only

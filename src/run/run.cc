@@ -293,7 +293,8 @@ void Run::Impl::pump(sys::UniqueFd& pipe, int our_fd, std::string* capture) {
         if (capture)
             capture->append(buffer, size);
         else if (open)
-            open = write_all(our_fd, buffer, size);  // (a closed reader: that copy stops)
+            // (a closed reader stops that copy; another error loses this piece only)
+            open = write_all(our_fd, buffer, size) || errno != EPIPE;
         if (log_ && !write_all(log_.get(), buffer, size)) log_failed(errno);
     }
 }
@@ -457,7 +458,8 @@ int RunResult::exit_status() const {
 }
 
 void check_log_file(const std::string& path) {
-    // Never through a symlink (another user's, in a sticky /tmp, would redirect it).
+    // The file itself is never a symlink (another user's, in a sticky /tmp, would redirect
+    // it); symlinks above it are the kernel's fs.protected_symlinks to judge.
     struct stat st;
     if (!names_our_descriptor(path) && ::lstat(path.c_str(), &st) == 0 && S_ISLNK(st.st_mode))
         throw UsageError(path + " is a symlink; give the file it points to");

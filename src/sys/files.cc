@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -162,6 +164,22 @@ void make_private_dir(const std::string& path, const std::string& what) {
     }
 }
 
+namespace {
+
+// A directory of ours whose group is our own private one (a user-private group: named as
+// we are, with no other members; umask 002 makes such directories group-writable, as on
+// Fedora): its group write bit lets nobody else in.
+bool own_private_group(const struct stat& st) {
+    if (st.st_uid != ::geteuid() || st.st_gid != ::getegid()) return false;
+    const struct passwd* user = ::getpwuid(::geteuid());
+    if (!user) return false;
+    std::string name = user->pw_name;
+    const struct group* group = ::getgrgid(st.st_gid);
+    return group && name == group->gr_name && (!group->gr_mem || !group->gr_mem[0]);
+}
+
+}  // namespace
+
 std::string check_path_to(const std::string& path, const std::string& what) {
     auto refuse = [&](const std::string& at, const std::string& why) {
         throw UsageError(what + " " + path + ": " + at + " " + why +
@@ -224,7 +242,9 @@ std::string check_path_to(const std::string& path, const std::string& what) {
         }
         if (!todo.empty() && S_ISDIR(st.st_mode)) {
             if (!trusted) refuse(next, "belongs to uid " + std::to_string(st.st_uid));
-            if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
+            bool others_write =
+                (st.st_mode & 002) || ((st.st_mode & 020) && !own_private_group(st));
+            if (others_write && !(st.st_mode & S_ISVTX)) {
                 char mode[8];
                 std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
                 refuse(next, std::string("is writable by others (mode ") + mode + ")");

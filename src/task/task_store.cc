@@ -167,7 +167,8 @@ std::vector<std::string> TaskStore::runner_messages(const std::string& id) const
 
 std::optional<TaskStatus> TaskStore::running_in_tree(const std::string& id) const {
     std::string prefix = task::cgroup_prefix(id);
-    for (const auto& base : run_cgroup_bases(driver_)) {
+    if (!bases_) bases_ = run_cgroup_bases(driver_);
+    for (const auto& base : *bases_) {
         for (const auto& entry : sys::list_directory(base.dir)) {
             std::string_view leaf = entry.name;
             if (leaf.starts_with("supervise-")) leaf.remove_prefix(10);
@@ -175,7 +176,10 @@ std::optional<TaskStatus> TaskStore::running_in_tree(const std::string& id) cons
             auto at = leaf.find(prefix);
             if (at == std::string_view::npos || (at != 0 && leaf[at - 1] != '-')) continue;
             CgroupView view(base.dir + "/" + entry.name);
-            if (!view.populated()) continue;
+            struct stat st;  // ours only: another user's task of that id is hers
+            if (::stat(view.unified.c_str(), &st) != 0 || st.st_uid != ::geteuid() ||
+                !view.populated())
+                continue;
             TaskStatus status{TaskState::running, {}, false};
             auto& record = status.record;
             record.id = id;
@@ -193,9 +197,7 @@ std::optional<TaskStatus> TaskStore::running_in_tree(const std::string& id) cons
                 record.cgroup.unit = entry.name;
             else
                 record.dirs = run_directories(view.unified);
-            struct stat st;
-            if (::stat(view.unified.c_str(), &st) == 0)
-                record.started = static_cast<double>(st.st_mtime);
+            record.started = static_cast<double>(st.st_mtime);  // made when the run began
             return status;
         }
     }
@@ -295,7 +297,8 @@ TaskStore::Started TaskStore::start(const std::string& id, RunSpec spec,
     // An flock on the log, held by the runner (and the command, through the same open file)
     // for as long as anything of the task lives: what says "running" when the record is
     // garbled and the cgroup is not there (yet, or any more).
-    ::flock(log.get(), LOCK_EX | LOCK_NB);
+    // (blocking: a look at the task probes this lock for a moment, never longer)
+    if (::flock(log.get(), LOCK_EX) != 0) throw SystemError("lock task log", log_file, errno);
     // Of our descriptors the runner keeps only the ready pipe and the log: an inherited copy
     // of the task lock's would hold the lock for the runner's whole life.
     sys::Pipe ready = sys::Pipe::create();
@@ -351,7 +354,7 @@ std::optional<TaskStatus> TaskStore::wait(const std::string& id,
         // A garbled record (no cgroup, no runner known): nothing to watch but time.
         sys::TimerFd recheck;
         if (!runner && current->record.cgroup.path.empty())
-            recheck.arm(std::chrono::milliseconds(200));
+            recheck.arm(std::chrono::milliseconds(500));
         auto again = status(id);
         if (!again || again->state != TaskState::running ||
             again->record.cgroup.path != current->record.cgroup.path)

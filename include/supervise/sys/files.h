@@ -71,7 +71,8 @@ void remove_directory(const std::string& path);
 void make_private_dir(const std::string& path, const std::string& what = "");
 
 // The way to a state directory, checked before it is used: every directory on the way is
-// root's or ours and not writable by others without the sticky bit (/tmp), so nobody else
+// root's or ours and not writable by others without the sticky bit (/tmp; the group write
+// bit of our own user-private group does not count), so nobody else
 // can swap a directory under us; a symlink on the way is followed only when it is root's
 // or ours, and the path itself is never a symlink ("LINK/." included). Relative paths
 // start at the working directory; "." and ".." are resolved. Returns the absolute path,
