@@ -146,8 +146,9 @@ std::vector<DriverReport> probe_drivers(const DriverOptions& options);
 
 // A directory the drivers reachable with options create run cgroups (or, for systemd,
 // scopes named supervise-<name>.scope) in, whether or not it exists: where a run is found
-// by its name when no record can say (a lost or garbled state directory). Cheap (no bus
-// call): systemd's slice is where a manager puts it (list_run_cgroups also asks).
+// by its name when no record can say (a lost or garbled state directory). Cheap: systemd's
+// slice is looked for where managers put it, and the manager is asked only when it is not
+// there.
 struct RunCgroupBase {
     DriverKind driver;  // systemd, or the direct driver of this layout
     std::string dir;

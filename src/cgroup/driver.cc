@@ -180,20 +180,28 @@ std::string direct_parent(const DriverOptions& options) {
 
 namespace {
 
-// Where a manager keeps supervise.slice, read from the layout alone (no bus call: this is
-// on the way of every lock look): the system manager's at the top of the unified hierarchy,
-// a user manager's inside the user@UID.service we sit in.
+// Where a manager keeps supervise.slice, read from the layout where it can be (no bus call:
+// this is on the way of every lock look): the system manager's at the top of the unified
+// hierarchy, a user manager's in user@UID.service of the user-UID.slice we sit in. Only
+// when the manager is not where it usually is does it get asked.
 std::optional<std::string> likely_slice(const DriverOptions& options) {
     const auto& layout = cgroup::Layout::current();
     if (layout.unified_mount.empty()) return std::nullopt;
-    if (!cgroup::wants_user_manager(options)) return layout.unified_mount + "/supervise.slice";
-    std::string service = "/user@" + std::to_string(::geteuid()) + ".service";
-    auto at = layout.self_unified.find(service + "/");
-    if (at == std::string::npos && layout.self_unified.ends_with(service))
-        at = layout.self_unified.size() - service.size();
-    if (at == std::string::npos) return std::nullopt;
-    return layout.unified_mount + layout.self_unified.substr(0, at + service.size()) +
-           "/supervise.slice";
+    std::optional<std::string> guess;
+    if (!cgroup::wants_user_manager(options)) {
+        guess = layout.unified_mount + "/supervise.slice";
+    } else {
+        std::string uid = std::to_string(::geteuid());
+        std::string user_slice = "/user-" + uid + ".slice";
+        auto at = (layout.self_unified + "/").find(user_slice + "/");
+        if (at != std::string::npos)
+            guess = layout.unified_mount + layout.self_unified.substr(0, at + user_slice.size()) +
+                    "/user@" + uid + ".service/supervise.slice";
+    }
+    if (guess && sys::path_exists(*guess)) return guess;
+    // The manager's root is where we guessed and the slice is not: no scope of ours now.
+    if (guess && sys::path_exists(guess->substr(0, guess->rfind('/')))) return std::nullopt;
+    return cgroup::systemd_slice_cgroup(options);
 }
 
 }  // namespace
@@ -205,8 +213,7 @@ std::vector<RunCgroupBase> run_cgroup_bases(const DriverOptions& options) {
         bases.push_back(
             {layout.hybrid() ? DriverKind::hybrid : DriverKind::cgroup2, direct_parent(options)});
     if (options.kind == DriverKind::automatic || options.kind == DriverKind::systemd)
-        if (auto slice = likely_slice(options); slice && sys::path_exists(*slice))
-            bases.push_back({DriverKind::systemd, *slice});
+        if (auto slice = likely_slice(options)) bases.push_back({DriverKind::systemd, *slice});
     return bases;
 }
 
