@@ -15,7 +15,7 @@ page=$2
 [ -x "$binary" ] || { echo "check-man-options: $binary is not executable" >&2; exit 2; }
 [ -r "$page" ] || { echo "check-man-options: cannot read $page" >&2; exit 2; }
 
-subcommands=(doctor lock unlock check list kill kill-all
+subcommands=(doctor lock unlock check list kill kill-all history
     task "task start" "task run" "task wait" "task status" "task log" "task list"
     "task kill" "task reset" "task gc")
 

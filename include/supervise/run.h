@@ -38,6 +38,11 @@ struct RunSpec {
     DriverOptions driver;
     std::string cgroup_name;  // empty: "run-<pid>-<random>"
 
+    // Where run_with_lock appends this run's history record (history_file()), under the
+    // job key `job` (empty: default_job_key()). Unset: no record.
+    std::optional<std::string> history_file;
+    std::string job;
+
     std::optional<std::string> log_path;  // tee stdout and stderr into this file (appended)
     bool capture_output = false;          // keep stdout/stderr in the result, not on ours
 

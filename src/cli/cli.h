@@ -18,7 +18,7 @@ namespace supervise::cli {
 // CLI11, so messages name the option and show a good value.
 struct RunOptions {
     std::string memory, memory_high, swap, memory_warn, tasks, cpu, timeout, kill_after;
-    std::string driver, cgroup_root, log, result_file, chdir, systemd_manager;
+    std::string driver, cgroup_root, log, result_file, chdir, systemd_manager, job;
     std::vector<std::string> setenv;
     // locks
     std::string lock, slots, exclude_cpus, wait, wait_message, state_dir;
@@ -82,6 +82,16 @@ struct TaskCommandOptions {
 };
 int task_command(const std::string& verb, const RunOptions& run, const TaskCommandOptions& options,
                  const GlobalOptions& global);
+
+// supervise history.
+struct HistoryCommandOptions {
+    std::string job, last;
+    bool json = false, csv = false;
+};
+// Where a run's history record goes; nothing (and a warning) when it cannot be opened.
+std::optional<std::string> open_history(const RunOptions& options, const GlobalOptions& global);
+int history_command(const RunOptions& run, const HistoryCommandOptions& options,
+                    const GlobalOptions& global);
 
 // --slots N|cpus minus --exclude-cpus K (at least 1). Throws UsageError.
 unsigned parse_slots(const std::string& slots, const std::string& exclude_cpus);

@@ -60,6 +60,7 @@ struct Invocation {
     cli::TaskCommandOptions task_options;
     std::string task_verb;
     bool doctor_json = false;
+    cli::HistoryCommandOptions history_options;
     int verbose = 0;
     bool quiet = false;
 };
@@ -148,6 +149,10 @@ void add_run_options(CLI::App& app, Invocation& in) {
         ->group(command)
         ->take_last()
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--job", run.job,
+                   "The job key of this run in the history (default: lock, directory, command)")
+        ->type_name("KEY")
+        ->group(command);
     app.add_option("--log", run.log, "Also append COMMAND's stdout and stderr to FILE")
         ->envname("SUPERVISE_LOG")
         ->type_name("FILE")
@@ -245,6 +250,17 @@ void add_lock_subcommands(CLI::App& app, Invocation& in) {
         "drivers' supervise/ directory, scopes in supervise.slice, lock holders), cancel queued "
         "waiters, wait until all are gone, remove their cgroups and records");
     add_state_option(kill_all, run, kOptionsGroup);
+
+    auto& h = in.history_options;
+    auto* history = app.add_subcommand(
+        "history",
+        "Past runs, oldest first (when, wall, peak memory, limit, exit, OOM, wait), then one "
+        "summary per job (runs, p50/max peak, OOM kills, p50 wait)");
+    history->add_option("--job", h.job, "Only the runs of this job key")->type_name("KEY");
+    history->add_option("--last", h.last, "Only the last N runs")->type_name("N");
+    history->add_flag("--json", h.json, "One JSON object: {\"runs\": [...], \"jobs\": [...]}");
+    history->add_flag("--csv", h.csv, "CSV, one row per run");
+    add_state_option(history, run, kOptionsGroup);
 }
 
 // task start|run|wait|status|log|list|kill|reset|gc.
@@ -412,7 +428,8 @@ std::optional<int> take_command(CLI::App& app, Invocation& in, int argc, char** 
         run.command.insert(run.command.end(), argv + split + 1, argv + argc);
     }
     std::vector<CLI::App*> no_arguments;
-    for (const char* name : {"doctor", "lock", "unlock", "check", "list", "kill", "kill-all"})
+    for (const char* name :
+         {"doctor", "lock", "unlock", "check", "list", "kill", "kill-all", "history"})
         no_arguments.push_back(app.get_subcommand(name));
     auto* task = app.get_subcommand("task");
     for (auto* sub : task->get_subcommands({})) {
@@ -456,6 +473,7 @@ int dispatch(const CLI::App& app, const Invocation& in, const cli::GlobalOptions
     if (got("list")) return cli::list_command(run, in.lock_options, global);
     if (got("kill")) return cli::kill_command(run, in.lock_options, global);
     if (got("kill-all")) return cli::kill_all_command(run, global);
+    if (got("history")) return cli::history_command(run, in.history_options, global);
     if (got("task")) return cli::task_command(in.task_verb, run, in.task_options, global);
     return cli::run_command(run, global);
 }

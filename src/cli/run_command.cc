@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "spdlog/spdlog.h"
 #include "supervise/error.h"
+#include "supervise/history.h"
 #include "supervise/lock.h"
 #include "supervise/locked_run.h"
 #include "supervise/parse.h"
@@ -71,6 +72,16 @@ void report_lock_failure(const LockOptions& lock, AcquireOutcome outcome,
                  : std::string(" (busy)")));
 }
 
+std::optional<std::string> open_history(const RunOptions& options, const GlobalOptions& global) {
+    try {
+        return history_file(options.state_dir, true);
+    } catch (const Error& e) {
+        // a run is not refused for its history
+        message(global, std::string("warning: ") + e.what() + "; this run is not in the history");
+        return std::nullopt;
+    }
+}
+
 DriverOptions to_driver_options(const RunOptions& options) {
     DriverOptions driver;
     // (on the command line the message names the value alone: "unknown driver 'x' ...")
@@ -129,6 +140,7 @@ RunSpec to_run_spec(const RunOptions& o) {
         spec.log_path = o.log;
     }
     spec.driver = to_driver_options(o);
+    spec.job = o.job;
     // (checked for runs only: a stale SUPERVISE_CGROUP_ROOT must not block an unlock)
     option_value(o.source("--cgroup-root"), spec.driver.cgroup_root, [](const std::string& root) {
         check_cgroup_root(root);
@@ -159,6 +171,7 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
         option_value("--result", options.result_file, check_result_file);
     spec.forward_signals = true;
     spec.on_event = [&](const RunEvent& event) { message(global, event.message); };
+    spec.history_file = open_history(options, global);
 
     std::optional<LockOptions> lock;
     if (options.lock_given) lock = to_lock_options(options, spec, global);

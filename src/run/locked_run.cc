@@ -1,6 +1,11 @@
 #include "supervise/locked_run.h"
 
+#include <unistd.h>
+
 #include <string>
+
+#include "supervise/history.h"
+#include "supervise/record.h"
 
 namespace supervise {
 
@@ -29,6 +34,16 @@ LockedRunOutcome run_with_lock(RunSpec spec, const std::optional<LockOptions>& l
             if (then) then(cgroup, pid);
         };
     }
+    auto history = spec.history_file;
+    std::string job = spec.job;
+    if (history && job.empty()) {
+        std::string dir = spec.chdir.value_or("");
+        char cwd[4096];
+        if (dir.empty() || dir[0] != '/')
+            if (::getcwd(cwd, sizeof cwd)) dir = std::string(cwd) + (dir.empty() ? "" : "/" + dir);
+        job = default_job_key(lock ? std::optional(lock->name) : std::nullopt, dir, spec.argv);
+    }
+    auto on_event = spec.on_event;
     Run run = Run::start(std::move(spec));
     if (on_started) on_started(run);
     RunResult result = run.wait();
@@ -37,6 +52,14 @@ LockedRunOutcome run_with_lock(RunSpec spec, const std::optional<LockOptions>& l
         result.lock = lock->name;
         result.slot = grant->slot();
         result.wait_seconds = waited;
+    }
+    if (history) {
+        try {
+            append_history(*history, history_record(result, job, unix_now()));
+        } catch (const Error& e) {
+            // the run is not the worse for it
+            if (on_event) on_event({RunEvent::Kind::info, std::string("warning: ") + e.what()});
+        }
     }
     outcome.result = std::move(result);
     return outcome;

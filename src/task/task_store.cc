@@ -15,6 +15,7 @@
 
 #include "supervise/cgroup.h"
 #include "supervise/error.h"
+#include "supervise/history.h"
 #include "supervise/locked_run.h"
 #include "supervise/record.h"
 #include "supervise/sys/events.h"
@@ -117,36 +118,7 @@ int runner_main(const std::string& dir, const std::string& id, RunSpec spec,
 }  // namespace
 
 std::string open_task_root(const std::string& state_dir_override, bool create) {
-    std::string base;  // made (when missing) before the tasks directory in it
-    if (!state_dir_override.empty()) {
-        base = state_dir_override;
-    } else if (::geteuid() == 0) {
-        base = "/var/lib/supervise";
-    } else if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state) {
-        base = std::string(state) + "/supervise";
-    } else if (const char* home = std::getenv("HOME"); home && *home) {
-        base = std::string(home) + "/.local/state/supervise";
-    } else {
-        throw UsageError("neither XDG_STATE_HOME nor HOME is set: give --state-dir DIR for tasks");
-    }
-    std::string root = sys::check_path_to(base + "/tasks", "task directory");
-    // Only a start makes the directories: a look at tasks that were never started leaves
-    // nothing behind.
-    if (!create && !sys::path_exists(root)) return root;
-    if (!state_dir_override.empty()) {
-        base = open_state_dir(state_dir_override);
-    } else {
-        if (base.ends_with("/.local/state/supervise")) {
-            std::string home = base.substr(0, base.size() - 23);
-            ::mkdir((home + "/.local").c_str(), 0700);
-            ::mkdir((home + "/.local/state").c_str(), 0700);
-        } else if (::geteuid() != 0) {
-            ::mkdir(base.substr(0, base.rfind('/')).c_str(), 0700);  // $XDG_STATE_HOME
-        }
-        sys::make_private_dir(base);
-    }
-    sys::make_private_dir(root);
-    return root;
+    return open_persistent_dir(state_dir_override, "tasks", create);
 }
 
 std::string TaskStore::directory(const std::string& id) const {
