@@ -154,6 +154,9 @@ struct RunCgroupBase {
     std::string dir;
 };
 std::vector<RunCgroupBase> run_cgroup_bases(const DriverOptions& options);
+// The lowest memory.max set on the cgroups runs are made under (the direct drivers' root
+// and its supervise/, systemd's supervise.slice), if any: what --capacity auto respects.
+std::optional<std::uint64_t> run_memory_ceiling(const DriverOptions& options);
 // Every directory of a run cgroup the direct drivers made at unified_path: that one, then
 // its v1 twins (hybrid), wherever the supervisor that made them sat.
 std::vector<std::string> run_directories(const std::string& unified_path);

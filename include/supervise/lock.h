@@ -42,6 +42,9 @@ struct OwnerRecord {
     pid_t supervisor_pid = 0;
     std::string command;
     double started = 0;  // unix time
+    // Memory reserved of the pool's capacity (its --memory), held while the slot is; 0 in a
+    // pool without a capacity.
+    std::uint64_t reserved = 0;
 };
 
 struct Waiter {
@@ -54,13 +57,25 @@ struct Waiter {
 struct PoolStatus {
     std::string name;
     unsigned slots = 1;
-    std::vector<OwnerRecord> holders;  // live ones, by slot
-    std::vector<Waiter> waiters;       // live ones, in queue order
+    std::optional<std::uint64_t> capacity;  // memory budget, bytes (--capacity)
+    std::uint64_t reserved = 0;             // by the holders
+    std::vector<OwnerRecord> holders;       // live ones, by slot
+    std::vector<Waiter> waiters;            // live ones, in queue order
 };
+
+// Slots of a pool that only its memory budget limits (--capacity without --slots).
+inline constexpr unsigned kUnlimitedSlots = 100000;
 
 struct LockOptions {
     std::string name;  // already expanded and validated
     unsigned slots = 1;
+    // A memory budget for the pool (stored with it, as slots are: the last one given counts)
+    // and this run's share of it. In a pool with a capacity every run must reserve (its
+    // --memory): a run holds its slot and its reservation together, both while its cgroup
+    // is populated; the head of the queue waits until its reservation fits (strict FIFO).
+    // A reservation larger than the capacity is refused (UsageError), never waited for.
+    std::optional<std::uint64_t> capacity;
+    std::optional<std::uint64_t> reservation;
     // Longest wait; unset = forever, zero = try once.
     std::optional<std::chrono::milliseconds> wait;
     std::string state_dir;  // from open_state_dir()
@@ -93,6 +108,8 @@ class SlotGrant {
     // The cgroup (or scope) name for the run holding this slot: lock-<hash>-s<slot>-...
     // so the cgroup tree can say who holds a slot when a record is lost.
     const std::string& cgroup_name() const;
+    // The memory this run reserves of the pool's budget; 0 in a pool without one.
+    std::uint64_t reserved() const;
     void commit_run(const CgroupIdentity& identity, const std::vector<std::string>& dirs,
                     pid_t pid);
     void commit_process(pid_t owner);

@@ -74,6 +74,11 @@ struct RunResult {
     std::optional<std::string> lock;  // set by the lock layer
     std::optional<int> slot;
     std::optional<double> wait_seconds;
+    // Set by the lock layer in a pool with a memory budget (--capacity): what this run
+    // reserved of it, and where that figure came from ("given": its --memory).
+    std::optional<std::uint64_t> memory_reserved_bytes;
+    std::optional<std::string> memory_reservation_source;
+    std::string job;  // the history's job key (RunSpec::job, else default_job_key())
     // Why the log stopped (a full disk, say): the first write error, warned of once.
     std::optional<std::string> log_error;
     std::string captured_stdout;  // with RunSpec::capture_output

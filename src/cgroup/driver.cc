@@ -217,6 +217,22 @@ std::vector<RunCgroupBase> run_cgroup_bases(const DriverOptions& options) {
     return bases;
 }
 
+std::optional<std::uint64_t> run_memory_ceiling(const DriverOptions& options) {
+    std::optional<std::uint64_t> ceiling;
+    auto lower = [&](const std::string& dir) {
+        auto text = sys::try_read_file(dir + "/memory.max");  // "max", or bytes
+        auto bytes = text ? sys::parse_u64(*text) : std::nullopt;
+        if (bytes && (!ceiling || *bytes < *ceiling)) ceiling = bytes;
+    };
+    for (const auto& base : run_cgroup_bases(options)) {
+        bool scopes = base.driver == DriverKind::systemd;
+        // direct drivers: <root>/supervise/<run>, and <root> is what may be limited
+        lower(scopes ? base.dir : base.dir.substr(0, base.dir.rfind('/')));
+        if (!scopes) lower(base.dir);
+    }
+    return ceiling;
+}
+
 std::vector<std::string> list_run_cgroups(const DriverOptions& options) {
     std::vector<std::string> all;
     // (kill-all asks the manager where its slice is, in case it is not where it is likely)

@@ -21,7 +21,7 @@ struct RunOptions {
     std::string driver, cgroup_root, log, result_file, chdir, systemd_manager, job;
     std::vector<std::string> setenv;
     // locks
-    std::string lock, slots, exclude_cpus, wait, wait_message, state_dir;
+    std::string lock, slots, exclude_cpus, wait, wait_message, state_dir, capacity;
     int conflict_exit_code = 75;
     bool lock_given = false;  // --lock was on the command line (an empty name is an error)
     bool json = false;
@@ -95,6 +95,9 @@ int history_command(const RunOptions& run, const HistoryCommandOptions& options,
 
 // --slots N|cpus minus --exclude-cpus K (at least 1). Throws UsageError.
 unsigned parse_slots(const std::string& slots, const std::string& exclude_cpus);
+// --capacity SIZE|auto: auto is the machine's memory less a reserve (a tenth, at most 2G),
+// or a memory.max set above the runs' cgroups when that is lower. Throws UsageError.
+std::uint64_t parse_capacity(const std::string& text, const DriverOptions& driver);
 // --wait DUR; empty = forever.
 std::optional<std::chrono::milliseconds> parse_wait(const std::string& wait);
 // Signal by name (TERM, SIGTERM) or number.

@@ -1,5 +1,6 @@
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -53,6 +54,16 @@ unsigned parse_slots(const std::string& slots, const std::string& exclude_cpus) 
         count -= static_cast<long>(*exclude);
     }
     return static_cast<unsigned>(count < 1 ? 1 : count);
+}
+
+std::uint64_t parse_capacity(const std::string& text, const DriverOptions& driver) {
+    std::uint64_t ram = physical_memory_bytes();
+    if (text != "auto") return parse_size(text, ram);
+    if (ram == 0)
+        throw UsageError("--capacity auto: the amount of memory is unknown (give a size)");
+    std::uint64_t capacity = ram - std::min<std::uint64_t>(ram / 10, 2ull << 30);
+    if (auto ceiling = run_memory_ceiling(driver)) capacity = std::min(capacity, *ceiling);
+    return capacity;
 }
 
 std::optional<std::chrono::milliseconds> parse_wait(const std::string& wait) {
@@ -161,12 +172,21 @@ int list_command(const RunOptions& run, const LockCommandOptions& options,
     }
     // (names and commands as printable(): none of them can drive the terminal)
     for (const auto& p : pools) {
-        std::printf("%s: %zu of %u slot%s held, %zu waiting\n", printable(p.name).c_str(),
-                    p.holders.size(), p.slots, p.slots == 1 ? "" : "s", p.waiters.size());
+        if (p.capacity) {
+            auto free = *p.capacity > p.reserved ? *p.capacity - p.reserved : 0;
+            std::printf("%s: %s of %s reserved (%s free) by %zu run%s, %zu waiting\n",
+                        printable(p.name).c_str(), format_size(p.reserved).c_str(),
+                        format_size(*p.capacity).c_str(), format_size(free).c_str(),
+                        p.holders.size(), p.holders.size() == 1 ? "" : "s", p.waiters.size());
+        } else {
+            std::printf("%s: %zu of %u slot%s held, %zu waiting\n", printable(p.name).c_str(),
+                        p.holders.size(), p.slots, p.slots == 1 ? "" : "s", p.waiters.size());
+        }
         for (const auto& h : p.holders)
-            std::printf("  slot %d: %s %d '%s' for %s\n", h.slot,
+            std::printf("  slot %d: %s %d '%s' for %s%s\n", h.slot,
                         h.kind == OwnerRecord::Kind::run ? "run" : "process", h.pid,
-                        printable(h.command).c_str(), format_duration(t - h.started).c_str());
+                        printable(h.command).c_str(), format_duration(t - h.started).c_str(),
+                        p.capacity ? (", reserves " + format_size(h.reserved)).c_str() : "");
         for (size_t j = 0; j < p.waiters.size(); ++j)
             std::printf("  waiting #%zu: pid %d '%s' for %s\n", j + 1, p.waiters[j].pid,
                         printable(p.waiters[j].command).c_str(),

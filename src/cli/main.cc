@@ -178,6 +178,11 @@ void add_run_options(CLI::App& app, Invocation& in) {
         ->type_name("NAME")
         ->group(locks);
     add_slot_options(&app, run, locks);
+    app.add_option("--capacity", run.capacity,
+                   "A memory budget for the lock: each run reserves its --memory of it, and "
+                   "waits FIFO until that fits ('auto': RAM less a reserve)")
+        ->type_name("SIZE|auto")
+        ->group(locks);
     add_wait_options(&app, run, locks);
     add_state_option(&app, run, locks);
 
@@ -386,8 +391,8 @@ std::optional<int> settle_options(CLI::App& app, Invocation& in, int split, char
     if (const char* manager = std::getenv("SUPERVISE_SYSTEMD_MANAGER"))
         run.systemd_manager = manager;
     if (!run.lock_given && app.get_subcommands().empty()) {
-        for (const char* option :
-             {"--slots", "--exclude-cpus", "--wait", "--message", "--conflict-exit-code"}) {
+        for (const char* option : {"--slots", "--exclude-cpus", "--capacity", "--wait", "--message",
+                                   "--conflict-exit-code"}) {
             if (app.get_option(option)->count() > 0) {
                 cli::error_message(std::string(option) + " goes with --lock NAME");
                 return kExitFailure;

@@ -46,6 +46,14 @@ LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec,
     LockOptions lock;
     lock.name = lock_name(options.lock, spec.chdir);
     lock.slots = parse_slots(options.slots, options.exclude_cpus);
+    if (!options.capacity.empty()) {
+        lock.capacity = option_value("--capacity", options.capacity, [&](const std::string& t) {
+            return parse_capacity(t, spec.driver);
+        });
+        // the budget alone limits such a pool, unless --slots says more
+        if (options.slots.empty()) lock.slots = kUnlimitedSlots;
+    }
+    lock.reservation = spec.limits.memory_max;
     lock.wait = parse_wait(options.wait);
     lock.state_dir = open_state_dir(options.state_dir);
     lock.driver = spec.driver;
@@ -171,10 +179,9 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
         option_value("--result", options.result_file, check_result_file);
     spec.forward_signals = true;
     spec.on_event = [&](const RunEvent& event) { message(global, event.message); };
-    spec.history_file = open_history(options, global);
-
     std::optional<LockOptions> lock;
     if (options.lock_given) lock = to_lock_options(options, spec, global);
+    spec.history_file = open_history(options, global);  // (after the state directory's checks)
     auto outcome = run_with_lock(std::move(spec), lock, [&](Run& run) {
         spdlog::debug("running pid {} in {} ({} driver)", run.pid(), run.cgroup().path,
                       to_string(run.cgroup().driver));

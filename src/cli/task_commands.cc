@@ -64,7 +64,6 @@ TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t
         throw UsageError(
             "no command given (usage: supervise task start ID [OPTIONS] -- COMMAND...)");
     RunSpec spec = to_run_spec(options);
-    spec.history_file = open_history(options, global);
     std::optional<LockOptions> lock;
     if (run.lock_given) {
         lock = to_lock_options(options, spec, global);
@@ -77,6 +76,7 @@ TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t
     start.rerun_failed = t.rerun_failed;
     start.lock_conflict_status = run.conflict_exit_code;
     TaskStore store = open_store(run, true);
+    spec.history_file = open_history(options, global);  // (after the state area's checks)
     auto started = store.start(t.id, spec, lock, start);
     // task run says nothing of a start (only of a wait that takes time, or of a failure it
     // did not run again), unless -v

@@ -42,6 +42,7 @@ class SlotGrant::Impl {
     int slot = 0;
     double wait_seconds = 0;
     std::string cgroup_name;
+    std::uint64_t reserved = 0;  // of the pool's memory budget
     bool committed = false;
     // The head waiters' inotify instance. Closing one costs a grace period, so it goes with
     // the grant (after the run), not between the wake-up and the command's start.
@@ -49,6 +50,7 @@ class SlotGrant::Impl {
 
     void write(OwnerRecord record) {
         record.slot = slot;
+        record.reserved = reserved;
         record.boot_id = current_boot_id();
         record.cgroup.boot_id = record.boot_id;
         record.supervisor_pid = ::getpid();
@@ -84,6 +86,9 @@ double SlotGrant::wait_seconds() const {
 }
 const std::string& SlotGrant::cgroup_name() const {
     return impl_->cgroup_name;
+}
+std::uint64_t SlotGrant::reserved() const {
+    return impl_->reserved;
 }
 
 void SlotGrant::commit_run(const CgroupIdentity& identity, const std::vector<std::string>& dirs,
@@ -133,6 +138,10 @@ class QueueStay {
         bases_ = run_cgroup_bases(options_.driver);
         auto pool_lock = lock::open_pool(paths_);
         lock::write_slot_count(paths_, options_.slots);
+        if (options_.capacity) lock::write_capacity(paths_, *options_.capacity);
+        capacity_ = lock::read_capacity(paths_);
+        if (capacity_) check_reservation(*capacity_);
+        grant_->reserved = capacity_ ? options_.reservation.value_or(0) : 0;
         grant_->ticket = lock::take_ticket(paths_, options_.command);
     }
 
@@ -205,12 +214,37 @@ class QueueStay {
         if (options_.on_wait_message && message_due_) options_.on_wait_message("");
     }
 
-    // Free slots go to the oldest live tickets: ours when fewer are ahead than are free.
+    // A pool with a memory budget takes only runs that say what they need, and never one
+    // that needs more than all of it (it would wait for ever).
+    void check_reservation(std::uint64_t capacity) const {
+        std::string budget =
+            "lock " + options_.name + " has a memory budget of " + format_size(capacity);
+        if (!options_.reservation)
+            throw UsageError(budget + ": give --memory SIZE, the share a run reserves of it");
+        if (*options_.reservation > capacity)
+            throw UsageError(budget + ", less than --memory " + format_size(*options_.reservation) +
+                             ": the run could never start");
+    }
+
+    // How many waiters at the front may be granted at once: with a memory budget only the
+    // first (strict FIFO: a later run that fits never overtakes one that does not yet).
+    unsigned front() const { return capacity_ ? 1 : options_.slots; }
+
+    // Free slots go to the oldest live tickets: ours when fewer are ahead than are free;
+    // with a memory budget, to the first ticket once its reservation fits.
     std::optional<AcquireResult> try_grant(const lock::PoolState& state, unsigned ahead,
                                            sys::FileLock& pool_lock) {
         auto held = static_cast<unsigned>(state.holders.size());
         unsigned free = options_.slots > held ? options_.slots - held : 0;
-        if (ahead >= free) return std::nullopt;
+        if (ahead >= free || ahead >= front()) return std::nullopt;
+        if (state.capacity) {
+            if (state.capacity != capacity_) {
+                capacity_ = state.capacity;  // (changed meanwhile: judged anew)
+                check_reservation(*capacity_);
+            }
+            grant_->reserved = options_.reservation.value_or(0);
+            if (state.reserved + grant_->reserved > *state.capacity) return std::nullopt;
+        }
         int slot = 0;
         while (state.holders.count(slot)) ++slot;
         grant_->slot = slot;
@@ -231,7 +265,7 @@ class QueueStay {
     void arm_watches(const lock::PoolState& state, unsigned ahead, const lock::Ticket* before) {
         pidfds_.clear();
         changed_ = false;
-        head_ = ahead < options_.slots;
+        head_ = ahead < front();
         if (!head_) {
             auto pidfd = sys::Pidfd::open(before->pid);
             if (!pidfd || !lock::ticket_is_live(before->path))
@@ -278,6 +312,17 @@ class QueueStay {
         if (!options_.wait_message.empty()) {
             text = options_.wait_message;
             key = "custom";
+        } else if (state.capacity) {
+            // "needs 6G, 3.5G of 16G free (2 runs hold 12.5G; 1 ahead)"
+            auto budget = *state.capacity;
+            auto free = budget > state.reserved ? budget - state.reserved : 0;
+            auto runs = state.holders.size();
+            text = "waiting for lock " + options_.name + ": needs " +
+                   format_size(grant_->reserved) + ", " + format_size(free) + " of " +
+                   format_size(budget) + " free (" + std::to_string(runs) + " run" +
+                   (runs == 1 ? "" : "s") + " hold" + (runs == 1 ? "s " : " ") +
+                   format_size(state.reserved) + "; " + std::to_string(ahead) + " ahead)";
+            key += "/" + std::to_string(state.reserved) + "/" + std::to_string(runs);
         } else {
             text = "waiting for lock " + options_.name + " (" + std::to_string(ahead) + " ahead";
             if (!state.holders.empty()) {
@@ -295,7 +340,8 @@ class QueueStay {
 
     const LockOptions& options_;
     lock::PoolPaths paths_;
-    std::vector<RunCgroupBase> bases_;  // where holders are looked for by name
+    std::vector<RunCgroupBase> bases_;       // where holders are looked for by name
+    std::optional<std::uint64_t> capacity_;  // the pool's memory budget, if it has one
     std::unique_ptr<SlotGrant::Impl> grant_;
     Clock::time_point begin_ = Clock::now();
     // The doorbell: a waiter leaving the queue (or kill-all) rings the one behind it.

@@ -122,6 +122,7 @@ unsigned free_slots(const std::string& state_dir, const DriverOptions& driver,
     if (slots == 0) slots = state.slots;
     lock::forget_if_unused(paths);
     unsigned held = static_cast<unsigned>(state.holders.size());
+    if (state.capacity && state.reserved >= *state.capacity) return 0;  // the budget is spent
     return slots > held ? slots - held : 0;
 }
 
@@ -144,6 +145,8 @@ std::vector<PoolStatus> list_pools(const std::string& state_dir, const DriverOpt
         PoolStatus status;
         status.name = each;
         status.slots = state.slots;
+        status.capacity = state.capacity;
+        status.reserved = state.reserved;
         for (const auto& [slot, holder] : state.holders) status.holders.push_back(holder);
         for (const auto& ticket : state.tickets)
             status.waiters.push_back({ticket.seq, ticket.pid, ticket.since, ticket.command});
@@ -266,7 +269,8 @@ std::string to_json(const std::vector<PoolStatus>& pools, double now) {
                                {"pid", h.pid},
                                {"command", h.command},
                                {"held_seconds", seconds_since(h.started)},
-                               {"cgroup", run ? Json(h.cgroup.path) : nullptr}});
+                               {"cgroup", run ? Json(h.cgroup.path) : nullptr},
+                               {"reserved_bytes", pool.capacity ? Json(h.reserved) : nullptr}});
         }
         auto waiters = Json::array();
         for (size_t position = 0; position < pool.waiters.size(); ++position) {
@@ -278,6 +282,8 @@ std::string to_json(const std::vector<PoolStatus>& pools, double now) {
         }
         all.push_back({{"name", pool.name},
                        {"slots", pool.slots},
+                       {"capacity_bytes", pool.capacity ? Json(*pool.capacity) : nullptr},
+                       {"reserved_bytes", pool.capacity ? Json(pool.reserved) : nullptr},
                        {"holders", holders},
                        {"waiters", waiters}});
     }

@@ -16,6 +16,7 @@ std::string serialize(const OwnerRecord& r) {
         .field("supervisor_pid", r.supervisor_pid)
         .field("started", static_cast<long long>(r.started * 1000))
         .field("command", clip(r.command));
+    if (r.reserved) out.field("reserved", r.reserved);
     if (r.kind == OwnerRecord::Kind::run) {
         write_identity(out, r.cgroup);
         for (const auto& dir : r.dirs) out.field("dir", dir);
@@ -51,6 +52,8 @@ std::optional<OwnerRecord> parse_owner_record(const std::string& text) {
                 r.started = static_cast<double>(field_u64(value)) / 1000;
             } else if (key == "command") {
                 r.command = unescape_value(value);
+            } else if (key == "reserved") {
+                r.reserved = field_u64(value);
             } else if (key == "dir") {
                 r.dirs.push_back(unescape_value(value));
             }

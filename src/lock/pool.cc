@@ -252,6 +252,20 @@ void check_pool_owner(const PoolPaths& paths) {
                          "); not touched");
 }
 
+std::optional<std::uint64_t> read_capacity(const PoolPaths& paths) {
+    auto text = sys::read_state_file(paths.file("capacity"));
+    if (!text) return std::nullopt;
+    auto bytes = sys::parse_u64(*text);
+    // A garbled budget must not open the pool wide: the least that means anything.
+    return bytes && *bytes > 0 ? *bytes : std::uint64_t{1};
+}
+
+void write_capacity(const PoolPaths& paths, std::uint64_t capacity) {
+    if (read_capacity(paths) != capacity)
+        sys::write_file_atomic(paths.file("capacity"), std::to_string(capacity) + "\n", 0600,
+                               false);
+}
+
 unsigned read_slot_count(const PoolPaths& paths) {
     auto count = sys::parse_u64(sys::read_state_file(paths.file("slots")).value_or(""));
     return count && *count > 0 && *count < 1000000 ? static_cast<unsigned>(*count) : 1;
@@ -336,6 +350,7 @@ PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& ba
     };
     PoolState state;
     state.slots = read_slot_count(paths);
+    state.capacity = read_capacity(paths);
     std::set<std::string> live_dirs;
     // The tree is the truth: a record that is lost, garbled, unreadable, written by someone
     // else or naming another cgroup never frees a slot whose cgroup is populated.
@@ -422,6 +437,12 @@ PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& ba
     if (!state.holders.empty())
         state.slots =
             std::max(state.slots, static_cast<unsigned>(state.holders.rbegin()->first + 1));
+    for (auto& [slot, holder] : state.holders) {
+        // A holder whose reservation is unknown (its record rebuilt from the tree, an
+        // unreadable one) counts as the whole budget: never admit past it.
+        if (state.capacity && holder.reserved == 0) holder.reserved = *state.capacity;
+        state.reserved += holder.reserved;
+    }
 
     // Empty cgroups left by a supervisor that was killed -9. rmdir fails on a cgroup with
     // processes, so a run being set up elsewhere is safe -- and runs of this pool are only

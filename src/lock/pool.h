@@ -4,6 +4,7 @@
 //   <state>/locks/<encoded name>/
 //       name        the lock's real name (guards against encoding collisions)
 //       slots       the slot count last asked for
+//       capacity    the memory budget last asked for (bytes; none: no budget)
 //       lock        flock'ed for the critical section (milliseconds, never while waiting)
 //       slot-<N>    owner record of slot N
 //       parents     cgroup directories runs of this pool were created in (for repairs)
@@ -60,6 +61,8 @@ struct Ticket {
 
 struct PoolState {
     unsigned slots = 1;
+    std::optional<std::uint64_t> capacity;
+    std::uint64_t reserved = 0;          // by the holders
     std::map<int, OwnerRecord> holders;  // live, by slot
     std::vector<Ticket> tickets;         // live, in queue order
 };
@@ -77,6 +80,10 @@ PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& ba
 // whether a pool whose directory is gone still has holders.
 std::map<int, OwnerRecord> holders_in_tree(const PoolPaths& paths,
                                            const std::vector<RunCgroupBase>& bases);
+
+// The pool's memory budget (file "capacity", bytes): nothing when it has none.
+std::optional<std::uint64_t> read_capacity(const PoolPaths& paths);
+void write_capacity(const PoolPaths& paths, std::uint64_t capacity);
 
 unsigned read_slot_count(const PoolPaths& paths);
 void write_slot_count(const PoolPaths& paths, unsigned slots);

@@ -36,7 +36,7 @@ LockedRunOutcome run_with_lock(RunSpec spec, const std::optional<LockOptions>& l
     }
     auto history = spec.history_file;
     std::string job = spec.job;
-    if (history && job.empty()) {
+    if (job.empty()) {
         std::string dir = spec.chdir.value_or("");
         char cwd[4096];
         if (dir.empty() || dir[0] != '/')
@@ -52,7 +52,12 @@ LockedRunOutcome run_with_lock(RunSpec spec, const std::optional<LockOptions>& l
         result.lock = lock->name;
         result.slot = grant->slot();
         result.wait_seconds = waited;
+        if (lock->capacity || grant->reserved()) {
+            result.memory_reserved_bytes = grant->reserved();
+            result.memory_reservation_source = "given";
+        }
     }
+    result.job = job;
     if (history) {
         try {
             append_history(*history, history_record(result, job, unix_now()));

@@ -54,6 +54,9 @@ std::string to_json(const RunResult& r) {
         {"lock", or_null(r.lock, same)},
         {"slot", or_null(r.slot, same)},
         {"wait_seconds", or_null(r.wait_seconds, seconds)},
+        {"memory_reserved_bytes", or_null(r.memory_reserved_bytes, same)},
+        {"memory_reservation_source", or_null(r.memory_reservation_source, same)},
+        {"job", r.job.empty() ? Json(nullptr) : Json(r.job)},
         {"log_error", or_null(r.log_error, same)},
     };
     return to_text(json);
