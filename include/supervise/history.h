@@ -27,6 +27,10 @@ struct HistoryRecord {
     std::optional<int> slot;
 };
 
+// The job key of a run: spec.job, else default_job_key() of its lock, its directory
+// (RunSpec::chdir from the working directory) and its command.
+struct RunSpec;
+std::string job_key(const RunSpec& spec, const std::optional<std::string>& lock);
 // A run's key without --job: its lock (if any), its working directory and its command,
 // "LOCK:DIR:COMMAND" (clipped to 1024 bytes).
 std::string default_job_key(const std::optional<std::string>& lock, const std::string& dir,
@@ -56,6 +60,20 @@ void append_history(const std::string& file, const HistoryRecord& record,
 // FILE.1, then FILE: oldest first. Lines that are not a record (torn, foreign) are
 // skipped and counted in *skipped.
 std::vector<HistoryRecord> read_history(const std::string& file, size_t* skipped = nullptr);
+
+// What --memory auto gives a run of `job`: the largest peak of its last kLearnFrom
+// successful runs times kLearnMargin (rounded up to a MiB, at least kLearnLeast); twice the
+// limit its last run had when that run was OOM-killed (if more); `fallback` when the
+// history knows nothing of it. source: "history" or "default".
+inline constexpr size_t kLearnFrom = 5;
+inline constexpr double kLearnMargin = 1.25;
+inline constexpr std::uint64_t kLearnLeast = 16ull << 20;
+struct LearnedMemory {
+    std::uint64_t bytes = 0;
+    std::string source;
+};
+LearnedMemory learn_memory(const std::vector<HistoryRecord>& records, const std::string& job,
+                           std::uint64_t fallback);
 
 struct JobSummary {
     std::string job;

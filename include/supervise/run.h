@@ -42,6 +42,9 @@ struct RunSpec {
     // job key `job` (empty: default_job_key()). Unset: no record.
     std::optional<std::string> history_file;
     std::string job;
+    // Where limits.memory_max came from, for the result: "given", or learn_memory()'s
+    // "history" / "default" (--memory auto).
+    std::string memory_source = "given";
 
     std::optional<std::string> log_path;  // tee stdout and stderr into this file (appended)
     bool capture_output = false;          // keep stdout/stderr in the result, not on ours

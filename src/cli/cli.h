@@ -19,6 +19,7 @@ namespace supervise::cli {
 struct RunOptions {
     std::string memory, memory_high, swap, memory_warn, tasks, cpu, timeout, kill_after;
     std::string driver, cgroup_root, log, result_file, chdir, systemd_manager, job;
+    std::string memory_default;  // --memory auto without history
     std::vector<std::string> setenv;
     // locks
     std::string lock, slots, exclude_cpus, wait, wait_message, state_dir, capacity;
@@ -95,6 +96,8 @@ int history_command(const RunOptions& run, const HistoryCommandOptions& options,
 
 // --slots N|cpus minus --exclude-cpus K (at least 1). Throws UsageError.
 unsigned parse_slots(const std::string& slots, const std::string& exclude_cpus);
+// What --memory auto gives a job its history knows nothing of (--memory-default).
+inline constexpr std::uint64_t kDefaultMemory = 1ull << 30;
 // --capacity SIZE|auto: auto is the machine's memory less a reserve (a tenth, at most 2G),
 // or a memory.max set above the runs' cgroups when that is lower. Throws UsageError.
 std::uint64_t parse_capacity(const std::string& text, const DriverOptions& driver);

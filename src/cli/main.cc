@@ -106,8 +106,15 @@ void add_state_option(CLI::App* to, cli::RunOptions& run, const std::string& gro
 void add_run_options(CLI::App& app, Invocation& in) {
     auto& run = in.run;
     const std::string limits = "Limits";
-    app.add_option("--memory", run.memory, "Hard memory limit; the kernel OOM-kills above it")
+    app.add_option("--memory", run.memory,
+                   "Hard memory limit; the kernel OOM-kills above it ('auto': learned from "
+                   "the job's history)")
         ->envname("SUPERVISE_MEMORY")
+        ->type_name("SIZE|auto")
+        ->group(limits);
+    app.add_option("--memory-default", run.memory_default,
+                   "What --memory auto gives a job with no history (default 1G)")
+        ->envname("SUPERVISE_MEMORY_DEFAULT")
         ->type_name("SIZE")
         ->group(limits);
     app.add_option("--memory-high", run.memory_high,

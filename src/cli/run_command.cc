@@ -105,12 +105,30 @@ DriverOptions to_driver_options(const RunOptions& options) {
     return driver;
 }
 
+// --memory auto: the limit (and a budget's reservation) learned from the job's history,
+// at most the lock's --capacity.
+void learn_memory_limit(const RunOptions& o, RunSpec& spec) {
+    std::uint64_t ram = physical_memory_bytes();
+    std::uint64_t fallback = kDefaultMemory;
+    if (!o.memory_default.empty())
+        fallback = option_value(o.source("--memory-default"), o.memory_default,
+                                [&](const std::string& t) { return parse_size(t, ram); });
+    std::optional<std::string> lock;
+    if (o.lock_given) lock = lock_name(o.lock, spec.chdir);
+    spec.job = job_key(spec, lock);
+    auto learned = learn_memory(read_history(history_file(o.state_dir, false)), spec.job, fallback);
+    if (!o.capacity.empty())
+        learned.bytes = std::min(learned.bytes, parse_capacity(o.capacity, spec.driver));
+    spec.limits.memory_max = learned.bytes;
+    spec.memory_source = learned.source;
+}
+
 RunSpec to_run_spec(const RunOptions& o) {
     RunSpec spec;
     spec.argv = o.command;
     std::uint64_t ram = physical_memory_bytes();
     auto size = [&](const std::string& text) { return parse_size(text, ram); };
-    if (!o.memory.empty())
+    if (!o.memory.empty() && o.memory != "auto")
         spec.limits.memory_max = option_value(o.source("--memory"), o.memory, size);
     if (!o.memory_high.empty())
         spec.limits.memory_high = option_value(o.source("--memory-high"), o.memory_high, size);
@@ -149,6 +167,7 @@ RunSpec to_run_spec(const RunOptions& o) {
     }
     spec.driver = to_driver_options(o);
     spec.job = o.job;
+    if (o.memory == "auto") learn_memory_limit(o, spec);
     // (checked for runs only: a stale SUPERVISE_CGROUP_ROOT must not block an unlock)
     option_value(o.source("--cgroup-root"), spec.driver.cgroup_root, [](const std::string& root) {
         check_cgroup_root(root);

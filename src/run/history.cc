@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <map>
 #include <sstream>
@@ -65,6 +66,36 @@ std::string default_job_key(const std::optional<std::string>& lock, const std::s
     std::string command;
     for (const auto& word : argv) command += (command.empty() ? "" : " ") + word;
     return clip(lock.value_or("") + ":" + dir + ":" + command, 1024);
+}
+
+std::string job_key(const RunSpec& spec, const std::optional<std::string>& lock) {
+    if (!spec.job.empty()) return spec.job;
+    std::string dir = spec.chdir.value_or("");
+    char cwd[4096];
+    if ((dir.empty() || dir[0] != '/') && ::getcwd(cwd, sizeof cwd))
+        dir = std::string(cwd) + (dir.empty() ? "" : "/" + dir);
+    return default_job_key(lock, dir, spec.argv);
+}
+
+LearnedMemory learn_memory(const std::vector<HistoryRecord>& records, const std::string& job,
+                           std::uint64_t fallback) {
+    std::vector<const HistoryRecord*> runs;
+    for (const auto& r : records)
+        if (r.job == job) runs.push_back(&r);
+    std::optional<std::uint64_t> learned;
+    size_t seen = 0;
+    for (auto it = runs.rbegin(); it != runs.rend() && seen < kLearnFrom; ++it) {
+        const auto& r = **it;
+        if (r.exit_status != 0 || r.oom_killed || !r.memory_peak_bytes) continue;
+        ++seen;
+        auto want = static_cast<std::uint64_t>(std::ceil(*r.memory_peak_bytes * kLearnMargin));
+        learned = std::max(learned.value_or(0), want);
+    }
+    if (!runs.empty() && runs.back()->oom_killed && runs.back()->memory_limit_bytes)
+        learned = std::max(learned.value_or(0), 2 * *runs.back()->memory_limit_bytes);
+    if (!learned) return {fallback, "default"};
+    constexpr std::uint64_t kMiB = 1 << 20;
+    return {std::max(kLearnLeast, (*learned + kMiB - 1) / kMiB * kMiB), "history"};
 }
 
 HistoryRecord history_record(const RunResult& result, const std::string& job, double ended) {

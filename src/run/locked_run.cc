@@ -35,14 +35,8 @@ LockedRunOutcome run_with_lock(RunSpec spec, const std::optional<LockOptions>& l
         };
     }
     auto history = spec.history_file;
-    std::string job = spec.job;
-    if (job.empty()) {
-        std::string dir = spec.chdir.value_or("");
-        char cwd[4096];
-        if (dir.empty() || dir[0] != '/')
-            if (::getcwd(cwd, sizeof cwd)) dir = std::string(cwd) + (dir.empty() ? "" : "/" + dir);
-        job = default_job_key(lock ? std::optional(lock->name) : std::nullopt, dir, spec.argv);
-    }
+    std::string job = job_key(spec, lock ? std::optional(lock->name) : std::nullopt);
+    std::string memory_source = spec.memory_source;
     auto on_event = spec.on_event;
     Run run = Run::start(std::move(spec));
     if (on_started) on_started(run);
@@ -54,7 +48,7 @@ LockedRunOutcome run_with_lock(RunSpec spec, const std::optional<LockOptions>& l
         result.wait_seconds = waited;
         if (lock->capacity || grant->reserved()) {
             result.memory_reserved_bytes = grant->reserved();
-            result.memory_reservation_source = "given";
+            result.memory_reservation_source = memory_source;
         }
     }
     result.job = job;

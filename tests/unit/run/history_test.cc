@@ -109,6 +109,30 @@ TEST(HistorySummary, PerJobRunsPeaksAndOoms) {
     EXPECT_EQ(jobs[1].runs, 1u);
 }
 
+TEST(LearnMemory, LargestRecentPeakWithAMarginOrTwiceAfterAnOom) {
+    constexpr std::uint64_t MiB = 1 << 20;
+    EXPECT_EQ(learn_memory({}, "j", 64 * MiB).bytes, 64 * MiB);
+    EXPECT_EQ(learn_memory({}, "j", 64 * MiB).source, "default");
+    std::vector<HistoryRecord> runs{run_of("j", 0, 100 * MiB), run_of("other", 0, 900 * MiB),
+                                    run_of("j", 0, 150 * MiB), run_of("j", 2, 500 * MiB)};
+    auto learned = learn_memory(runs, "j", 64 * MiB);
+    EXPECT_EQ(learned.source, "history");
+    EXPECT_EQ(learned.bytes, 188 * MiB);  // 150M x 1.25 = 187.5M, rounded up; failures do not count
+    // only the last kLearnFrom successful runs count
+    std::vector<HistoryRecord> many{run_of("j", 0, 800 * MiB)};
+    for (size_t i = 0; i < kLearnFrom; ++i) many.push_back(run_of("j", 0, 80 * MiB));
+    EXPECT_EQ(learn_memory(many, "j", 0).bytes, 100 * MiB);
+    // an OOM kill doubles the limit the last run had
+    auto oom = run_of("j", 137, 50 * MiB);
+    oom.oom_killed = true;
+    oom.memory_limit_bytes = 50 * MiB;
+    runs.push_back(oom);
+    EXPECT_EQ(learn_memory(runs, "j", 0).bytes, 188 * MiB);  // the peaks still ask for more
+    EXPECT_EQ(learn_memory({oom}, "j", 0).bytes, 100 * MiB);
+    // tiny peaks: at least kLearnLeast
+    EXPECT_EQ(learn_memory({run_of("j", 0, 4096)}, "j", 0).bytes, kLearnLeast);
+}
+
 TEST(HistoryJobKey, LockDirectoryAndCommand) {
     EXPECT_EQ(default_job_key(std::string("build"), "/src", {"make", "-j8"}),
               "build:/src:make -j8");
