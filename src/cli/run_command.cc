@@ -84,8 +84,11 @@ std::optional<std::string> open_history(const RunOptions& options, const GlobalO
     try {
         return history_file(options.state_dir, true);
     } catch (const Error& e) {
-        // a run is not refused for its history
-        message(global, std::string("warning: ") + e.what() + "; this run is not in the history");
+        // A run is not refused for its history, nor made noisy by it (a read-only /var, a
+        // container without one): -v says why it is not recorded.
+        if (global.verbosity > 0)
+            message(global,
+                    std::string("warning: ") + e.what() + "; this run is not in the history");
         return std::nullopt;
     }
 }

@@ -50,6 +50,8 @@ std::string open_persistent_dir(const std::string& state_dir_override, const std
             ::mkdir((home + "/.local/state").c_str(), 0700);
         } else if (::geteuid() != 0) {
             ::mkdir(base.substr(0, base.rfind('/')).c_str(), 0700);  // $XDG_STATE_HOME
+        } else {
+            ::mkdir("/var/lib", 0755);  // (a container or a volatile root may lack it)
         }
         sys::make_private_dir(base);
     }
