@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -48,10 +49,14 @@ struct OwnerRecord {
 };
 
 struct Waiter {
-    std::uint64_t ticket = 0;  // queue order
+    std::uint64_t ticket = 0;  // arrival order
     pid_t pid = 0;
     double since = 0;
     std::string command;
+    int priority = 0;             // as asked (--priority)
+    long effective_priority = 0;  // with its waiting time (queue_priority)
+    std::uint64_t need = 0;       // its reservation, in a pool with a capacity
+    bool backfill = false;
 };
 
 struct PoolStatus {
@@ -61,21 +66,44 @@ struct PoolStatus {
     std::uint64_t reserved = 0;             // by the holders
     std::vector<OwnerRecord> holders;       // live ones, by slot
     std::vector<Waiter> waiters;            // live ones, in queue order
+    // What each holder's cgroup uses now (memory.current; v1: memory.usage_in_bytes), by
+    // slot, where it can be read.
+    std::map<int, std::uint64_t> memory_current;
 };
 
 // Slots of a pool that only its memory budget limits (--capacity without --slots).
 inline constexpr unsigned kUnlimitedSlots = 100000;
 
+// The queue's order: a higher priority first, and among equals the earlier arrival. A
+// waiter's priority rises by one for every `aging` seconds it has waited (each waiter
+// brings its own, SUPERVISE_PRIORITY_AGING, default 60 s), so nothing waits for ever
+// behind later arrivals of a higher priority: priority 10 overtakes runs that have waited
+// up to 10 minutes longer, no more.
+inline constexpr double kDefaultAging = 60;
+inline constexpr int kMaxPriority = 1000;  // --priority from -1000 to 1000
+long queue_priority(int priority, double waited_seconds, double aging_seconds);
+
 struct LockOptions {
     std::string name;  // already expanded and validated
+    // The pool's slot count (stored with it: the last one given counts); 0: the pool's own
+    // (1 for a new pool; kUnlimitedSlots for a new one with a capacity).
     unsigned slots = 1;
     // A memory budget for the pool (stored with it, as slots are: the last one given counts)
     // and this run's share of it. In a pool with a capacity every run must reserve (its
     // --memory): a run holds its slot and its reservation together, both while its cgroup
     // is populated; the head of the queue waits until its reservation fits (strict FIFO).
     // A reservation larger than the capacity is refused (UsageError), never waited for.
+    // Without a capacity given, the pool's stored one counts.
     std::optional<std::uint64_t> capacity;
     std::optional<std::uint64_t> reservation;
+    // Place in the queue (queue_priority); ties go to the earlier arrival.
+    int priority = 0;
+    double aging = kDefaultAging;
+    // In a pool with a capacity: this waiter may start before the head of the queue when
+    // its reservation fits now and the head would still start no later than without it,
+    // whichever holder ends first: reservation + head's need <= free + smallest holder's
+    // reservation (or both fit now). No effect in a pool without a capacity.
+    bool backfill = false;
     // Longest wait; unset = forever, zero = try once.
     std::optional<std::chrono::milliseconds> wait;
     std::string state_dir;  // from open_state_dir()
@@ -131,6 +159,15 @@ struct AcquireResult {
 // and the pool, pidfds of process owners and of the waiter ahead, a timerfd for the
 // deadline. Throws SystemError/UsageError on failure.
 AcquireResult acquire_slot(const LockOptions& options);
+
+// The memory budget stored with a pool (its --capacity), if it has one: what a run that
+// gives none is judged by. Nothing for a pool that does not exist.
+std::optional<std::uint64_t> pool_capacity(const std::string& state_dir, const std::string& name);
+// A run's reservation against a pool's budget: UsageError when there is none (a pool with
+// a capacity takes only runs that say what they need) or it exceeds the budget (the run
+// could never start).
+void check_reservation(const std::string& name, std::uint64_t capacity,
+                       const std::optional<std::uint64_t>& reservation);
 
 // Removes the record of a run that has ended, if it is still that run's.
 void release_run_slot(const std::string& state_dir, const std::string& name, int slot,

@@ -22,7 +22,8 @@ struct RunOptions {
     std::string memory_default;  // --memory auto without history
     std::vector<std::string> setenv;
     // locks
-    std::string lock, slots, exclude_cpus, wait, wait_message, state_dir, capacity;
+    std::string lock, slots, exclude_cpus, wait, wait_message, state_dir, capacity, priority;
+    bool backfill = false;
     int conflict_exit_code = 75;
     bool lock_given = false;  // --lock was on the command line (an empty name is an error)
     bool json = false;
@@ -50,7 +51,7 @@ void report_lock_failure(const LockOptions& lock, AcquireOutcome outcome,
                          const GlobalOptions& global);
 
 // Converts RunOptions into a RunSpec. Throws UsageError naming the option.
-RunSpec to_run_spec(const RunOptions& options);
+RunSpec to_run_spec(const RunOptions& options, const GlobalOptions& global = {});
 DriverOptions to_driver_options(const RunOptions& options);
 
 int run_command(const RunOptions& options, const GlobalOptions& global);

@@ -156,17 +156,31 @@ int list_command(const RunOptions& run, const LockCommandOptions& options,
         return 0;
     }
     if (options.csv) {
-        std::printf("lock,slots,role,slot_or_position,pid,seconds,command,cgroup\n");
+        // (columns after cgroup: added with memory budgets; empty where they do not apply)
+        std::printf(
+            "lock,slots,role,slot_or_position,pid,seconds,command,cgroup,reserved_bytes,"
+            "memory_current_bytes,priority\n");
+        auto bytes = [](const PoolStatus& p, std::optional<std::uint64_t> value) {
+            return p.capacity && value ? std::to_string(*value) : std::string();
+        };
         for (const auto& p : pools) {
-            for (const auto& h : p.holders)
+            for (const auto& h : p.holders) {
+                auto used = p.memory_current.count(h.slot)
+                                ? std::to_string(p.memory_current.at(h.slot))
+                                : std::string();
                 std::printf(
-                    "%s,%u,holder,%d,%d,%lld,%s,%s\n", csv_field(p.name).c_str(), p.slots, h.slot,
-                    h.pid, static_cast<long long>(t - h.started), csv_field(h.command).c_str(),
-                    csv_field(h.kind == OwnerRecord::Kind::run ? h.cgroup.path : "").c_str());
+                    "%s,%u,holder,%d,%d,%lld,%s,%s,%s,%s,\n", csv_field(p.name).c_str(), p.slots,
+                    h.slot, h.pid, static_cast<long long>(t - h.started),
+                    csv_field(h.command).c_str(),
+                    csv_field(h.kind == OwnerRecord::Kind::run ? h.cgroup.path : "").c_str(),
+                    bytes(p, h.reserved).c_str(), used.c_str());
+            }
             for (size_t j = 0; j < p.waiters.size(); ++j)
-                std::printf("%s,%u,waiter,%zu,%d,%lld,%s,\n", csv_field(p.name).c_str(), p.slots, j,
-                            p.waiters[j].pid, static_cast<long long>(t - p.waiters[j].since),
-                            csv_field(p.waiters[j].command).c_str());
+                std::printf("%s,%u,waiter,%zu,%d,%lld,%s,,%s,,%d\n", csv_field(p.name).c_str(),
+                            p.slots, j, p.waiters[j].pid,
+                            static_cast<long long>(t - p.waiters[j].since),
+                            csv_field(p.waiters[j].command).c_str(),
+                            bytes(p, p.waiters[j].need).c_str(), p.waiters[j].priority);
         }
         return 0;
     }
@@ -182,15 +196,32 @@ int list_command(const RunOptions& run, const LockCommandOptions& options,
             std::printf("%s: %zu of %u slot%s held, %zu waiting\n", printable(p.name).c_str(),
                         p.holders.size(), p.slots, p.slots == 1 ? "" : "s", p.waiters.size());
         }
-        for (const auto& h : p.holders)
+        for (const auto& h : p.holders) {
+            std::string budget;
+            if (p.capacity) {
+                budget = ", reserves " + format_size(h.reserved);
+                if (p.memory_current.count(h.slot))
+                    budget += ", uses " + format_size(p.memory_current.at(h.slot));
+            }
             std::printf("  slot %d: %s %d '%s' for %s%s\n", h.slot,
                         h.kind == OwnerRecord::Kind::run ? "run" : "process", h.pid,
                         printable(h.command).c_str(), format_duration(t - h.started).c_str(),
-                        p.capacity ? (", reserves " + format_size(h.reserved)).c_str() : "");
-        for (size_t j = 0; j < p.waiters.size(); ++j)
-            std::printf("  waiting #%zu: pid %d '%s' for %s\n", j + 1, p.waiters[j].pid,
-                        printable(p.waiters[j].command).c_str(),
-                        format_duration(t - p.waiters[j].since).c_str());
+                        budget.c_str());
+        }
+        for (size_t j = 0; j < p.waiters.size(); ++j) {
+            const auto& w = p.waiters[j];
+            std::string extra;
+            if (p.capacity) extra += ", needs " + format_size(w.need);
+            if (w.priority != 0 || w.effective_priority != 0)
+                extra += ", priority " + std::to_string(w.priority) +
+                         (w.effective_priority != w.priority
+                              ? " (now " + std::to_string(w.effective_priority) + ")"
+                              : "");
+            if (w.backfill) extra += ", backfill";
+            std::printf("  waiting #%zu: pid %d '%s' for %s%s\n", j + 1, w.pid,
+                        printable(w.command).c_str(), format_duration(t - w.since).c_str(),
+                        extra.c_str());
+        }
     }
     return 0;
 }

@@ -190,6 +190,15 @@ void add_run_options(CLI::App& app, Invocation& in) {
                    "waits FIFO until that fits ('auto': RAM less a reserve)")
         ->type_name("SIZE|auto")
         ->group(locks);
+    app.add_option("--priority", run.priority,
+                   "Place in the lock's queue, -1000 to 1000 (default 0): higher goes first; "
+                   "a waiter gains 1 per minute waited, so none starves")
+        ->type_name("N")
+        ->group(locks);
+    app.add_flag("--backfill", run.backfill,
+                 "With --capacity: start before the queue's head when this run fits now and "
+                 "cannot delay the head's start")
+        ->group(locks);
     add_wait_options(&app, run, locks);
     add_state_option(&app, run, locks);
 
@@ -398,8 +407,8 @@ std::optional<int> settle_options(CLI::App& app, Invocation& in, int split, char
     if (const char* manager = std::getenv("SUPERVISE_SYSTEMD_MANAGER"))
         run.systemd_manager = manager;
     if (!run.lock_given && app.get_subcommands().empty()) {
-        for (const char* option : {"--slots", "--exclude-cpus", "--capacity", "--wait", "--message",
-                                   "--conflict-exit-code"}) {
+        for (const char* option : {"--slots", "--exclude-cpus", "--capacity", "--priority",
+                                   "--backfill", "--wait", "--message", "--conflict-exit-code"}) {
             if (app.get_option(option)->count() > 0) {
                 cli::error_message(std::string(option) + " goes with --lock NAME");
                 return kExitFailure;

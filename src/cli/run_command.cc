@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli.h"
@@ -41,21 +42,44 @@ void describe_limits(const Limits& limits, std::string& out) {
 
 }  // namespace
 
+// --priority N: a whole number from -kMaxPriority to kMaxPriority.
+int parse_priority(const std::string& text) {
+    bool negative = text.starts_with("-");
+    auto value = parse_whole_number(negative ? text.substr(1) : text);
+    if (!value || *value > static_cast<std::uint64_t>(kMaxPriority))
+        throw UsageError("--priority: expected a whole number from -" +
+                         std::to_string(kMaxPriority) + " to " + std::to_string(kMaxPriority) +
+                         ", got '" + text + "'");
+    return negative ? -static_cast<int>(*value) : static_cast<int>(*value);
+}
+
+// SUPERVISE_PRIORITY_AGING: how long a waiter waits to gain one priority step.
+double priority_aging() {
+    const char* text = std::getenv("SUPERVISE_PRIORITY_AGING");
+    if (!text || !*text) return kDefaultAging;
+    auto aging = option_value("SUPERVISE_PRIORITY_AGING", text, parse_duration);
+    return std::chrono::duration<double>(aging).count();
+}
+
 LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec,
                             const GlobalOptions& global) {
     LockOptions lock;
     lock.name = lock_name(options.lock, spec.chdir);
-    lock.slots = parse_slots(options.slots, options.exclude_cpus);
-    if (!options.capacity.empty()) {
+    // Not given: the pool's own count (the last one given while it is in use).
+    lock.slots = options.slots.empty() ? 0 : parse_slots(options.slots, options.exclude_cpus);
+    if (!options.capacity.empty())
         lock.capacity = option_value("--capacity", options.capacity, [&](const std::string& t) {
             return parse_capacity(t, spec.driver);
         });
-        // the budget alone limits such a pool, unless --slots says more
-        if (options.slots.empty()) lock.slots = kUnlimitedSlots;
-    }
     lock.reservation = spec.limits.memory_max;
+    if (!options.priority.empty()) lock.priority = parse_priority(options.priority);
+    lock.aging = priority_aging();
+    lock.backfill = options.backfill;
     lock.wait = parse_wait(options.wait);
     lock.state_dir = open_state_dir(options.state_dir);
+    // A run the budget cannot take is refused now, before it waits or (a task) starts.
+    if (auto capacity = lock.capacity ? lock.capacity : pool_capacity(lock.state_dir, lock.name))
+        check_reservation(lock.name, *capacity, lock.reservation);
     lock.driver = spec.driver;
     for (const auto& word : spec.argv) lock.command += (lock.command.empty() ? "" : " ") + word;
     lock.wait_message = options.wait_message;
@@ -109,8 +133,9 @@ DriverOptions to_driver_options(const RunOptions& options) {
 }
 
 // --memory auto: the limit (and a budget's reservation) learned from the job's history,
-// at most the lock's --capacity.
-void learn_memory_limit(const RunOptions& o, RunSpec& spec) {
+// at most the lock's budget (given, or stored with the pool). A history that cannot be
+// read is no history: the default, and -v says why.
+void learn_memory_limit(const RunOptions& o, RunSpec& spec, const GlobalOptions& global) {
     std::uint64_t ram = physical_memory_bytes();
     std::uint64_t fallback = kDefaultMemory;
     if (!o.memory_default.empty())
@@ -119,14 +144,28 @@ void learn_memory_limit(const RunOptions& o, RunSpec& spec) {
     std::optional<std::string> lock;
     if (o.lock_given) lock = lock_name(o.lock, spec.chdir);
     spec.job = job_key(spec, lock);
-    auto learned = learn_memory(read_history(history_file(o.state_dir, false)), spec.job, fallback);
+    std::vector<HistoryRecord> records;
+    try {
+        records = read_history(history_file(o.state_dir, false));
+    } catch (const Error& e) {
+        if (global.verbosity > 0)
+            message(global,
+                    std::string("warning: ") + e.what() + "; --memory auto uses the default");
+    }
+    auto learned = learn_memory(records, spec.job, fallback);
+    std::optional<std::uint64_t> capacity;
     if (!o.capacity.empty())
-        learned.bytes = std::min(learned.bytes, parse_capacity(o.capacity, spec.driver));
+        capacity = option_value("--capacity", o.capacity, [&](const std::string& t) {
+            return parse_capacity(t, spec.driver);
+        });
+    else if (lock)
+        capacity = pool_capacity(open_state_dir(o.state_dir), *lock);
+    if (capacity) learned.bytes = std::min(learned.bytes, *capacity);
     spec.limits.memory_max = learned.bytes;
     spec.memory_source = learned.source;
 }
 
-RunSpec to_run_spec(const RunOptions& o) {
+RunSpec to_run_spec(const RunOptions& o, const GlobalOptions& global) {
     RunSpec spec;
     spec.argv = o.command;
     std::uint64_t ram = physical_memory_bytes();
@@ -170,7 +209,7 @@ RunSpec to_run_spec(const RunOptions& o) {
     }
     spec.driver = to_driver_options(o);
     spec.job = o.job;
-    if (o.memory == "auto") learn_memory_limit(o, spec);
+    if (o.memory == "auto") learn_memory_limit(o, spec, global);
     // (checked for runs only: a stale SUPERVISE_CGROUP_ROOT must not block an unlock)
     option_value(o.source("--cgroup-root"), spec.driver.cgroup_root, [](const std::string& root) {
         check_cgroup_root(root);
@@ -180,7 +219,7 @@ RunSpec to_run_spec(const RunOptions& o) {
 }
 
 int run_command(const RunOptions& options, const GlobalOptions& global) {
-    RunSpec spec = to_run_spec(options);
+    RunSpec spec = to_run_spec(options, global);
     if (options.dry_run) {
         RunPlan plan = plan_run(spec);
         std::string out = "driver: " + to_string(plan.driver) + "\ncgroup: " + plan.cgroup_path +

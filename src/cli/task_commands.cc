@@ -63,7 +63,7 @@ TaskStore::Started start_task(const RunOptions& run, const TaskCommandOptions& t
     if (options.command.empty())
         throw UsageError(
             "no command given (usage: supervise task start ID [OPTIONS] -- COMMAND...)");
-    RunSpec spec = to_run_spec(options);
+    RunSpec spec = to_run_spec(options, global);
     std::optional<LockOptions> lock;
     if (run.lock_given) {
         lock = to_lock_options(options, spec, global);

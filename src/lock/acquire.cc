@@ -133,16 +133,34 @@ class QueueStay {
         message_timer_.arm(std::chrono::seconds(1));
     }
 
-    // The queue's order is the ticket counter's.
+    // The pool's shape (slots, budget) is stored first, then the ticket that places us in
+    // the queue. A run the budget cannot take changes nothing.
     void take_ticket() {
         bases_ = run_cgroup_bases(options_.driver);
         auto pool_lock = lock::open_pool(paths_);
-        lock::write_slot_count(paths_, options_.slots);
+        bool had_capacity = lock::read_capacity(paths_).has_value();
+        capacity_ = options_.capacity ? options_.capacity : lock::read_capacity(paths_);
+        if (capacity_) check_reservation(options_.name, *capacity_, options_.reservation);
         if (options_.capacity) lock::write_capacity(paths_, *options_.capacity);
-        capacity_ = lock::read_capacity(paths_);
-        if (capacity_) check_reservation(*capacity_);
+        // Not given: the pool's own count; a new budget alone limits a pool it makes.
+        unsigned slots = options_.slots;
+        bool stored = sys::path_exists(paths_.file("slots"));
+        if (slots == 0 && (!stored || (options_.capacity && !had_capacity)))
+            slots = options_.capacity ? kUnlimitedSlots : 1;
+        if (slots != 0) lock::write_slot_count(paths_, slots);
         grant_->reserved = capacity_ ? options_.reservation.value_or(0) : 0;
-        grant_->ticket = lock::take_ticket(paths_, options_.command);
+        lock::Ticket asked;
+        asked.command = options_.command;
+        asked.priority = options_.priority;
+        asked.aging = options_.aging;
+        asked.need = grant_->reserved;
+        asked.backfill = options_.backfill && capacity_;
+        grant_->ticket = lock::take_ticket(paths_, asked);
+        // Waiters that watch only the one ahead of them must now watch the whole queue.
+        if (asked.priority != 0 || asked.backfill) {
+            pool_lock.release();
+            lock::ring_all(paths_);
+        }
     }
 
     // One look at the pool under its lock: a result when the wait is over (granted,
@@ -161,6 +179,13 @@ class QueueStay {
             return end(AcquireOutcome::cancelled);
         }
         auto ahead = static_cast<unsigned>(mine - state.tickets.begin());
+        // The pool as it is now: its budget or slot count may have been given anew.
+        slots_ = lock::read_slot_count(paths_);
+        if (state.capacity != capacity_) {
+            capacity_ = state.capacity;
+            if (capacity_) check_reservation(options_.name, *capacity_, options_.reservation);
+            grant_->reserved = capacity_ ? options_.reservation.value_or(0) : 0;
+        }
         if (auto granted = try_grant(state, ahead, pool_lock)) return granted;
         if (options_.wait && options_.wait->count() == 0) {
             pool_lock.release();
@@ -174,9 +199,10 @@ class QueueStay {
     // Sleeps until something in the watches fires; a result when the deadline passed.
     std::optional<AcquireResult> wait() {
         if (changed_) return std::nullopt;
-        enum : std::uint64_t { kChange, kDeadline, kMessage, kDoorbell };
+        enum : std::uint64_t { kChange, kDeadline, kMessage, kDoorbell, kReorder };
         sys::Epoll epoll;
         if (head_) epoll.add(grant_->inotify->fd(), kChange);
+        if (reorder_armed_) epoll.add(reorder_timer_.fd(), kReorder);
         for (const auto& pidfd : pidfds_) epoll.add(pidfd.fd(), kChange);
         epoll.add(doorbell_.fd(), kDoorbell);
         if (options_.wait) epoll.add(deadline_.fd(), kDeadline);
@@ -192,6 +218,7 @@ class QueueStay {
                     woken = true;
                 }
                 if (tag == kChange) woken = true;
+                if (tag == kReorder && reorder_timer_.consume()) woken = true;
             }
             if (head_) grant_->inotify->drain();
         }
@@ -214,36 +241,23 @@ class QueueStay {
         if (options_.on_wait_message && message_due_) options_.on_wait_message("");
     }
 
-    // A pool with a memory budget takes only runs that say what they need, and never one
-    // that needs more than all of it (it would wait for ever).
-    void check_reservation(std::uint64_t capacity) const {
-        std::string budget =
-            "lock " + options_.name + " has a memory budget of " + format_size(capacity);
-        if (!options_.reservation)
-            throw UsageError(budget + ": give --memory SIZE, the share a run reserves of it");
-        if (*options_.reservation > capacity)
-            throw UsageError(budget + ", less than --memory " + format_size(*options_.reservation) +
-                             ": the run could never start");
-    }
-
-    // How many waiters at the front may be granted at once: with a memory budget only the
-    // first (strict FIFO: a later run that fits never overtakes one that does not yet).
-    unsigned front() const { return capacity_ ? 1 : options_.slots; }
-
-    // Free slots go to the oldest live tickets: ours when fewer are ahead than are free;
-    // with a memory budget, to the first ticket once its reservation fits.
+    // Free slots go to the first live tickets in the queue's order: ours when fewer are
+    // ahead than are free. With a memory budget, to the first ticket once its reservation
+    // fits (strict order: a later run that fits never overtakes one that does not yet),
+    // or to a later one that asked to backfill, when it cannot delay the first (backfills).
     std::optional<AcquireResult> try_grant(const lock::PoolState& state, unsigned ahead,
                                            sys::FileLock& pool_lock) {
         auto held = static_cast<unsigned>(state.holders.size());
-        unsigned free = options_.slots > held ? options_.slots - held : 0;
-        if (ahead >= free || ahead >= front()) return std::nullopt;
-        if (state.capacity) {
-            if (state.capacity != capacity_) {
-                capacity_ = state.capacity;  // (changed meanwhile: judged anew)
-                check_reservation(*capacity_);
-            }
-            grant_->reserved = options_.reservation.value_or(0);
-            if (state.reserved + grant_->reserved > *state.capacity) return std::nullopt;
+        unsigned free = slots_ > held ? slots_ - held : 0;
+        if (ahead >= free) return std::nullopt;
+        if (capacity_) {
+            std::uint64_t budget = *capacity_;
+            std::uint64_t left = budget > state.reserved ? budget - state.reserved : 0;
+            if (grant_->reserved > left) return std::nullopt;
+            if (ahead > 0 && !(options_.backfill &&
+                               lock::may_backfill(grant_->reserved, state.tickets.front().need,
+                                                  left, state.holders)))
+                return std::nullopt;
         }
         int slot = 0;
         while (state.holders.count(slot)) ++slot;
@@ -265,7 +279,19 @@ class QueueStay {
     void arm_watches(const lock::PoolState& state, unsigned ahead, const lock::Ticket* before) {
         pidfds_.clear();
         changed_ = false;
-        head_ = ahead < front();
+        reorder_armed_ = false;
+        // In a plain FIFO queue the first `slots` waiters (with a budget, the first) are the
+        // ones that can be granted; every other one waits for the one ahead. In an ordered
+        // queue (priorities, backfill) anyone may become first or fit: all watch the pool.
+        bool plain = lock::plain_queue(state.tickets);
+        head_ = !plain || ahead < (capacity_ ? 1 : slots_);
+        if (!plain) {
+            if (auto at = lock::next_reorder(state.tickets, unix_now())) {
+                reorder_timer_.arm(std::chrono::milliseconds(
+                    static_cast<long long>(std::max(0.0, *at - unix_now()) * 1000) + 1));
+                reorder_armed_ = true;
+            }
+        }
         if (!head_) {
             auto pidfd = sys::Pidfd::open(before->pid);
             if (!pidfd || !lock::ticket_is_live(before->path))
@@ -285,6 +311,8 @@ class QueueStay {
                                       [](const auto& each) { return each.second.pid == 0; });
         inotify.watch(paths_.dir,
                       IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | (unreadable ? IN_ATTRIB : 0));
+        // (an ordered queue: a waiter arriving or leaving can change who is first)
+        if (!plain) inotify.watch(paths_.queue(), IN_CREATE | IN_DELETE);
         for (const auto& [slot, holder] : state.holders) {
             // (a record nobody can read: its removal, seen on the pool directory, frees it)
             if (holder.kind == OwnerRecord::Kind::process && holder.pid == 0) continue;
@@ -342,11 +370,14 @@ class QueueStay {
     lock::PoolPaths paths_;
     std::vector<RunCgroupBase> bases_;       // where holders are looked for by name
     std::optional<std::uint64_t> capacity_;  // the pool's memory budget, if it has one
+    unsigned slots_ = 1;                     // and its slot count, as of the last look
     std::unique_ptr<SlotGrant::Impl> grant_;
     Clock::time_point begin_ = Clock::now();
     // The doorbell: a waiter leaving the queue (or kill-all) rings the one behind it.
     sys::SignalFd doorbell_;
     sys::TimerFd deadline_, message_timer_;
+    sys::TimerFd reorder_timer_;  // a waiter's priority rises with its wait
+    bool reorder_armed_ = false;
     bool message_due_ = false;
     std::string last_message_key_;
     // armed by look(), slept on by wait()

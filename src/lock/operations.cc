@@ -14,6 +14,7 @@
 #include "supervise/cgroup.h"
 #include "supervise/error.h"
 #include "supervise/json.h"
+#include "supervise/parse.h"
 #include "supervise/record.h"
 #include "supervise/sys/files.h"
 #include "supervise/sys/process.h"
@@ -78,6 +79,18 @@ std::optional<sys::FileLock> lock_or_warn(const lock::PoolPaths& paths, const Wa
     }
 }
 
+// What a holder's cgroup uses now: its v1 memory directory's usage on a hybrid host, else
+// memory.current of its unified one.
+std::optional<std::uint64_t> memory_in_use(const OwnerRecord& holder) {
+    if (holder.kind != OwnerRecord::Kind::run) return std::nullopt;
+    CgroupView view(holder.cgroup.path);
+    auto dirs = holder.dirs;
+    if (holder.cgroup.driver == DriverKind::systemd) dirs = v1_twins(holder.cgroup.path);
+    for (const auto& dir : dirs)
+        if (sys::path_exists(dir + "/memory.usage_in_bytes")) view.memory_v1 = dir;
+    return view.memory_usage();
+}
+
 }  // namespace
 
 void release_run_slot(const std::string& state_dir, const std::string& name, int slot,
@@ -110,6 +123,28 @@ bool release_process_slot(const std::string& state_dir, const DriverOptions& dri
         }
     }
     return false;
+}
+
+long queue_priority(int priority, double waited_seconds, double aging_seconds) {
+    if (aging_seconds <= 0 || waited_seconds <= 0) return priority;
+    return priority + static_cast<long>(std::min(waited_seconds / aging_seconds, 1e9));
+}
+
+std::optional<std::uint64_t> pool_capacity(const std::string& state_dir, const std::string& name) {
+    auto paths = lock::pool_paths(state_dir, name);
+    if (!lock::pool_exists(paths)) return std::nullopt;
+    lock::check_pool_owner(paths);
+    return lock::read_capacity(paths);
+}
+
+void check_reservation(const std::string& name, std::uint64_t capacity,
+                       const std::optional<std::uint64_t>& reservation) {
+    std::string budget = "lock " + name + " has a memory budget of " + format_size(capacity);
+    if (!reservation)
+        throw UsageError(budget + ": give --memory SIZE (or auto), the share a run reserves of it");
+    if (*reservation > capacity)
+        throw UsageError(budget + ", less than --memory " + format_size(*reservation) +
+                         ": the run could never start");
 }
 
 unsigned free_slots(const std::string& state_dir, const DriverOptions& driver,
@@ -147,9 +182,15 @@ std::vector<PoolStatus> list_pools(const std::string& state_dir, const DriverOpt
         status.slots = state.slots;
         status.capacity = state.capacity;
         status.reserved = state.reserved;
-        for (const auto& [slot, holder] : state.holders) status.holders.push_back(holder);
+        for (const auto& [slot, holder] : state.holders) {
+            status.holders.push_back(holder);
+            if (auto used = memory_in_use(holder)) status.memory_current[slot] = *used;
+        }
+        double now = unix_now();
         for (const auto& ticket : state.tickets)
-            status.waiters.push_back({ticket.seq, ticket.pid, ticket.since, ticket.command});
+            status.waiters.push_back({ticket.seq, ticket.pid, ticket.since, ticket.command,
+                                      ticket.priority, lock::effective_priority(ticket, now),
+                                      ticket.need, ticket.backfill});
         pools.push_back(std::move(status));
     }
     if (!name && warn) {
@@ -270,7 +311,10 @@ std::string to_json(const std::vector<PoolStatus>& pools, double now) {
                                {"command", h.command},
                                {"held_seconds", seconds_since(h.started)},
                                {"cgroup", run ? Json(h.cgroup.path) : nullptr},
-                               {"reserved_bytes", pool.capacity ? Json(h.reserved) : nullptr}});
+                               {"reserved_bytes", pool.capacity ? Json(h.reserved) : nullptr},
+                               {"memory_current_bytes", pool.memory_current.count(h.slot)
+                                                            ? Json(pool.memory_current.at(h.slot))
+                                                            : nullptr}});
         }
         auto waiters = Json::array();
         for (size_t position = 0; position < pool.waiters.size(); ++position) {
@@ -278,7 +322,11 @@ std::string to_json(const std::vector<PoolStatus>& pools, double now) {
             waiters.push_back({{"position", position},
                                {"pid", w.pid},
                                {"command", w.command},
-                               {"waiting_seconds", seconds_since(w.since)}});
+                               {"waiting_seconds", seconds_since(w.since)},
+                               {"priority", w.priority},
+                               {"effective_priority", w.effective_priority},
+                               {"needs_bytes", pool.capacity ? Json(w.need) : nullptr},
+                               {"backfill", w.backfill}});
         }
         all.push_back({{"name", pool.name},
                        {"slots", pool.slots},

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <set>
 #include <sstream>
 
@@ -70,6 +71,14 @@ std::optional<int> slot_of_leaf(const std::string& pool_prefix, const std::strin
     auto slot = parse_whole_number(std::string(bare.substr(0, dash)));
     if (!slot || *slot > 1000000) return std::nullopt;
     return static_cast<int>(*slot);
+}
+
+// A ticket's "priority" line (garbled: 0).
+int parse_priority(const std::string& value) {
+    bool negative = value.starts_with("-");
+    auto number = parse_whole_number(negative ? value.substr(1) : value);
+    if (!number || *number > static_cast<std::uint64_t>(kMaxPriority)) return 0;
+    return negative ? -static_cast<int>(*number) : static_cast<int>(*number);
 }
 
 std::string leaf_of(const std::string& path) {
@@ -284,23 +293,66 @@ void remember_parent(const PoolPaths& paths, const std::string& driver, const st
     sys::write_file_atomic(paths.file("parents"), text + driver + " " + dir + "\n", 0600, false);
 }
 
-TakenTicket take_ticket(const PoolPaths& paths, const std::string& command) {
+TakenTicket take_ticket(const PoolPaths& paths, const Ticket& asked) {
     std::string counter = paths.queue() + "/.seq";
     auto seq = sys::parse_u64(sys::read_state_file(counter).value_or("")).value_or(0) + 1;
     sys::write_file_atomic(counter, std::to_string(seq) + "\n", 0600, false);
-    Ticket ticket;
+    Ticket ticket = asked;
     ticket.seq = seq;
     ticket.pid = ::getpid();
     ticket.path = paths.queue() + "/" + fmt::format("{:012}-{}", seq, ticket.pid);
     ticket.since = unix_now();
-    ticket.command = command;
     auto lock = sys::FileLock::create_exclusive(ticket.path, "ticket");
-    std::string text = RecordWriter()
-                           .field("since", static_cast<long long>(ticket.since * 1000))
-                           .field("command", clip(command))
-                           .finish();
-    (void)!::write(lock.fd(), text.data(), text.size());
+    RecordWriter text;
+    text.field("since", static_cast<long long>(ticket.since * 1000))
+        .field("command", clip(ticket.command));
+    // (what a plain FIFO waiter needs is its name alone: no more text than before)
+    if (ticket.priority != 0) text.field("priority", ticket.priority);
+    if (ticket.priority != 0 || ticket.aging != kDefaultAging)
+        text.field("aging_ms", static_cast<long long>(ticket.aging * 1000));
+    if (ticket.need) text.field("need", ticket.need);
+    if (ticket.backfill) text.field("backfill", 1);
+    std::string written = text.finish();
+    (void)!::write(lock.fd(), written.data(), written.size());
     return {std::move(ticket), std::move(lock)};
+}
+
+long effective_priority(const Ticket& ticket, double now) {
+    return queue_priority(ticket.priority, now - ticket.since, ticket.aging);
+}
+
+void order_queue(std::vector<Ticket>& tickets, double now) {
+    std::sort(tickets.begin(), tickets.end(), [&](const Ticket& a, const Ticket& b) {
+        auto pa = effective_priority(a, now), pb = effective_priority(b, now);
+        return pa != pb ? pa > pb : a.seq < b.seq;
+    });
+}
+
+bool may_backfill(std::uint64_t ours, std::uint64_t head, std::uint64_t left,
+                  const std::map<int, OwnerRecord>& holders) {
+    if (ours > left) return false;
+    if (head <= left) return ours + head <= left;
+    if (holders.empty()) return false;
+    std::uint64_t smallest = UINT64_MAX;
+    for (const auto& [slot, holder] : holders) smallest = std::min(smallest, holder.reserved);
+    return ours + head <= left + smallest;
+}
+
+bool plain_queue(const std::vector<Ticket>& tickets) {
+    return std::all_of(tickets.begin(), tickets.end(),
+                       [](const Ticket& t) { return t.priority == 0 && !t.backfill; });
+}
+
+std::optional<double> next_reorder(const std::vector<Ticket>& tickets, double now) {
+    if (plain_queue(tickets)) return std::nullopt;
+    std::optional<double> next;
+    for (const auto& t : tickets) {
+        if (t.aging <= 0) continue;
+        double steps = std::floor(std::max(0.0, now - t.since) / t.aging) + 1;
+        double at = t.since + steps * t.aging;
+        if (!next || at < *next) next = at;
+    }
+    return next;
 }
 
 std::optional<Ticket> read_ticket(const PoolPaths& paths, const std::string& leaf) {
@@ -322,7 +374,16 @@ std::optional<Ticket> read_ticket(const PoolPaths& paths, const std::string& lea
             ticket.command = unescape_value(value);
         else if (key == "cancelled")
             ticket.cancelled = true;
+        else if (key == "priority")
+            ticket.priority = parse_priority(value);
+        else if (key == "aging_ms")
+            ticket.aging = static_cast<double>(parse_whole_number(value).value_or(0)) / 1000;
+        else if (key == "need")
+            ticket.need = parse_whole_number(value).value_or(0);
+        else if (key == "backfill")
+            ticket.backfill = value == "1";
     }
+    if (ticket.aging <= 0) ticket.aging = kDefaultAging;  // (garbled: the default)
     return ticket;
 }
 
@@ -330,6 +391,12 @@ void ring(const Ticket& ticket) {
     auto pidfd = sys::Pidfd::open(ticket.pid);
     // gone, or its pid is someone else's now
     if (pidfd && ticket_is_live(ticket.path)) pidfd.send_signal(kDoorbellSignal);
+}
+
+void ring_all(const PoolPaths& paths) {
+    for (const auto& leaf : list_dir(paths.queue()))
+        if (auto ticket = read_ticket(paths, leaf); ticket && ticket->pid != ::getpid())
+            ring(*ticket);
 }
 
 void ring_successor(const PoolPaths& paths, std::uint64_t seq) {
@@ -476,8 +543,7 @@ PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& ba
         }
         state.tickets.push_back(*ticket);
     }
-    std::sort(state.tickets.begin(), state.tickets.end(),
-              [](const Ticket& a, const Ticket& b) { return a.seq < b.seq; });
+    order_queue(state.tickets, unix_now());
     return state;
 }
 

@@ -57,14 +57,30 @@ struct Ticket {
     double since = 0;
     std::string command;
     bool cancelled = false;
+    // what the waiter asked for (LockOptions): its place in the queue, its reservation
+    int priority = 0;
+    double aging = kDefaultAging;
+    std::uint64_t need = 0;
+    bool backfill = false;
 };
+
+// A ticket's priority in the queue at unix time now (queue_priority).
+long effective_priority(const Ticket& ticket, double now);
+// Sorts tickets into the queue's order at unix time now: effective priority, then arrival.
+void order_queue(std::vector<Ticket>& tickets, double now);
+// Whether the queue is plain FIFO (no priority, no backfill): then each waiter needs to
+// watch only the one ahead of it. Otherwise every waiter watches the pool and the queue.
+bool plain_queue(const std::vector<Ticket>& tickets);
+// When the queue's order may change next by waiting time alone (a ticket's effective
+// priority rises); nothing when it cannot (a plain queue).
+std::optional<double> next_reorder(const std::vector<Ticket>& tickets, double now);
 
 struct PoolState {
     unsigned slots = 1;
     std::optional<std::uint64_t> capacity;
     std::uint64_t reserved = 0;          // by the holders
     std::map<int, OwnerRecord> holders;  // live, by slot
-    std::vector<Ticket> tickets;         // live, in queue order
+    std::vector<Ticket> tickets;         // live, in queue order (order_queue)
 };
 
 // Reads the pool under its lock, reaping what is dead on the way: records whose owner is
@@ -90,12 +106,21 @@ void write_slot_count(const PoolPaths& paths, unsigned slots);
 // Remembers a directory run cgroups of this pool are created in ("<driver> <path>").
 void remember_parent(const PoolPaths& paths, const std::string& driver, const std::string& dir);
 
+// Whether a run that reserves `ours`, which fits in what is `left` of the budget now, may
+// start before the head of the queue (which needs `head`) without making it start later.
+// The head starts when enough holders have ended; whichever ends first frees at least the
+// smallest reservation held. So if ours + head <= left + smallest held, the head fits
+// beside us at the very moment it would have fitted without us; if both fit now, both
+// start. A head that fits now is never overtaken by one that would leave it no room.
+bool may_backfill(std::uint64_t ours, std::uint64_t head, std::uint64_t left,
+                  const std::map<int, OwnerRecord>& holders);
+
 // Takes the next ticket (under the pool's lock): its file, created and flock'ed by us.
 struct TakenTicket {
     Ticket ticket;
     sys::FileLock lock;
 };
-TakenTicket take_ticket(const PoolPaths& paths, const std::string& command);
+TakenTicket take_ticket(const PoolPaths& paths, const Ticket& asked);
 // Whether a ticket's waiter is alive: it holds an flock on the ticket file.
 inline bool ticket_is_live(const std::string& path) {
     return sys::FileLock::held_elsewhere(path);
@@ -111,5 +136,7 @@ inline constexpr int kDoorbellSignal = SIGURG;
 void ring_successor(const PoolPaths& paths, std::uint64_t seq);
 // Rings one waiter.
 void ring(const Ticket& ticket);
+// Rings every live waiter (a ticket that makes the queue ordered: each re-arms its watches).
+void ring_all(const PoolPaths& paths);
 
 }  // namespace supervise::lock

@@ -146,9 +146,9 @@ Json record_json(const HistoryRecord& r) {
 
 std::optional<HistoryRecord> parse_record(const std::string& line) {
     auto json = Json::parse(line, nullptr, false);
-    if (json.is_discarded() || !json.is_object() || json.value("version", 0) != 1)
-        return std::nullopt;
+    if (json.is_discarded() || !json.is_object()) return std::nullopt;
     try {
+        if (json.value("version", 0) != 1) return std::nullopt;
         HistoryRecord r;
         auto opt = [&]<typename T>(const char* key, std::optional<T>& out) {
             if (json.contains(key) && !json[key].is_null()) out = json[key].get<T>();
@@ -198,9 +198,11 @@ void append_history(const std::string& file, const HistoryRecord& record, std::u
         struct stat now;
         if (::stat(file.c_str(), &now) == 0 && now.st_ino == st.st_ino)
             ::rename(file.c_str(), (file + ".1").c_str());
-        fd.reset(
-            ::open(file.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600));
+        fd.reset(::open(file.c_str(),
+                        O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600));
         if (!fd) throw SystemError("open history file", file, errno);
+        if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+            throw SystemError("append to history file", file, EINVAL);
     }
     ssize_t n;
     do {
@@ -209,12 +211,54 @@ void append_history(const std::string& file, const HistoryRecord& record, std::u
     if (n < 0) throw SystemError("append to history file", file, errno);
 }
 
+namespace {
+
+// The text of an open history file: its last `most` bytes when it is larger (from the first
+// whole line in them), nothing when it is not a regular file.
+std::optional<std::string> read_tail(int fd, size_t most) {
+    struct stat st;
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
+    off_t from = st.st_size > static_cast<off_t>(most) ? st.st_size - static_cast<off_t>(most) : 0;
+    std::string text;
+    char buffer[65536];
+    for (off_t at = from;;) {
+        ssize_t n = ::pread(fd, buffer, sizeof buffer, at);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buffer, static_cast<size_t>(n));
+        at += n;
+        if (text.size() >= most) break;
+    }
+    if (from > 0) text.erase(0, std::min(text.size(), text.find('\n') + 1));
+    return text;
+}
+
+sys::UniqueFd open_for_reading(const std::string& path) {
+    return sys::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+}
+
+}  // namespace
+
 std::vector<HistoryRecord> read_history(const std::string& file, size_t* skipped) {
     std::vector<HistoryRecord> records;
     size_t bad = 0;
-    for (const auto& path : {file + ".1", file}) {
-        // (twice the rotation size at most: a file past that is not ours to load whole)
-        auto text = sys::read_state_file(path, 4 * kHistoryMaxBytes);
+    // A shared lock on FILE holds off its rotation (which needs the exclusive one) while
+    // both files are read: no record is missed by moving from FILE to FILE.1 meanwhile.
+    sys::UniqueFd current;
+    for (int attempt = 0; attempt < 10; ++attempt) {
+        current = open_for_reading(file);
+        if (!current) break;
+        ::flock(current.get(), LOCK_SH);
+        struct stat held, now;
+        if (::fstat(current.get(), &held) == 0 && ::stat(file.c_str(), &now) == 0 &&
+            held.st_ino == now.st_ino && held.st_dev == now.st_dev)
+            break;  // (rotated before we had the lock: the new file, then)
+    }
+    auto older = open_for_reading(file + ".1");
+    // (the newest 2 x the rotation size of each: a file past that is not ours to load whole)
+    for (const auto* fd : {&older, &current}) {
+        if (!*fd) continue;
+        auto text = read_tail(fd->get(), 2 * kHistoryMaxBytes);
         if (!text) continue;
         std::istringstream in(*text);
         for (std::string line; std::getline(in, line);) {

@@ -11,7 +11,8 @@ run --memory 400M -- true
 skip_if_unenforceable memory
 assert_status 0
 
-job='echo "start $(date +%s%N)" >>"$0"; sleep 1; echo "end $(date +%s%N)" >>"$0"'
+# (2 s: long enough for the third run's wait message, said after 1 s of waiting)
+job='echo "start $(date +%s%N)" >>"$0"; sleep 2; echo "end $(date +%s%N)" >>"$0"'
 for i in 1 2 3; do
     sv_bg "r$i" --lock budget --capacity 1G --memory 400M -- sh -c "$job" "$W/events"
 done

@@ -40,12 +40,15 @@ run list --csv; assert_status 0
 "$PY" - "$W/out" "$NAME" <<'EOF' || fail "list --csv: $OUT"
 import csv, sys
 rows = list(csv.reader(open(sys.argv[1], newline="")))
-assert rows[0] == "lock,slots,role,slot_or_position,pid,seconds,command,cgroup".split(","), rows[0]
+assert rows[0] == "lock,slots,role,slot_or_position,pid,seconds,command,cgroup,reserved_bytes,memory_current_bytes,priority".split(","), rows[0]
 body = sorted(rows[1:], key=lambda r: (r[2], r[3]))
 assert [(r[0], r[1], r[2], r[3]) for r in body] == [
     (sys.argv[2], "2", "holder", "0"), (sys.argv[2], "2", "holder", "1"),
     (sys.argv[2], "2", "waiter", "0")], body
-assert all(len(r) == 8 for r in body), body
+assert all(len(r) == 11 for r in body), body
+# what each holder's cgroup uses now; no budget, so no reservation
+assert all(int(r[9]) > 0 and r[8] == "" for r in body[:2]), body
+assert body[2][10] == "0", body[2]
 assert body[2][6] == 'echo a "quoted", command', body[2]
 EOF
 

@@ -56,11 +56,12 @@ TEST_F(History, ATornOrForeignLineLosesOnlyItself) {
         out << "{\"version\": 1, \"job\": \"torn\", \"sta\n";  // a crash mid-write
         out << "not json at all\n";
         out << "{\"version\": 2, \"job\": \"from a later version\"}\n";
+        out << "{\"version\": \"1\", \"job\": \"a version that is no number\"}\n";
     }
     append_history(file, run_of("b", 0, 2));
     size_t skipped = 0;
     auto records = read_history(file, &skipped);
-    EXPECT_EQ(skipped, 3u);
+    EXPECT_EQ(skipped, 4u);
     ASSERT_EQ(records.size(), 2u);
     EXPECT_EQ(records[0].job, "a");
     EXPECT_EQ(records[1].job, "b");
@@ -80,6 +81,21 @@ TEST_F(History, AFullFileMovesToDotOneAndStaysReadable) {
     // bounded: each file at most the limit plus one record
     EXPECT_LT(std::filesystem::file_size(file), 2 * most);
     EXPECT_LT(std::filesystem::file_size(file + ".1"), 2 * most);
+}
+
+TEST_F(History, AnOversizedFileIsReadFromItsNewestRecords) {
+    auto file = path("runs.jsonl");
+    {
+        std::ofstream out(file);
+        std::string filler(1000, 'x');
+        for (size_t i = 0; i < 5 * kHistoryMaxBytes / 1000; ++i) out << filler << "\n";
+    }
+    append_history(file, run_of("newest", 0, 1), 100 * kHistoryMaxBytes);
+    size_t skipped = 0;
+    auto records = read_history(file, &skipped);
+    ASSERT_EQ(records.size(), 1u);
+    EXPECT_EQ(records[0].job, "newest");
+    EXPECT_GT(skipped, 0u);
 }
 
 TEST_F(History, AppendNeverFollowsASymlink) {
