@@ -23,6 +23,21 @@ std::string to_string(DriverKind kind);
 // "auto", "systemd", "cgroup2", "hybrid"; throws UsageError otherwise.
 DriverKind parse_driver_kind(const std::string& text);
 
+// A bandwidth limit of one block device (--io-max DEVICE:rbps=...,wbps=...): io.max on
+// cgroup v2, blkio.throttle.* on v1, IO{Read,Write}{Bandwidth,IOPS}Max= for systemd.
+struct IoMax {
+    std::string device;                         // as given (a path or MAJ:MIN), for messages
+    unsigned major = 0, minor = 0;              // the whole disk (a partition's own disk)
+    std::optional<std::uint64_t> rbps, wbps;    // bytes per second
+    std::optional<std::uint64_t> riops, wiops;  // operations per second
+};
+// "DEVICE:KEY=VALUE[,KEY=VALUE...]": DEVICE a block device node (or a file on one: its
+// file system's disk) or MAJ:MIN; keys rbps and wbps (sizes per second, e.g. 50M), riops
+// and wiops (counts). Throws UsageError naming what was wrong.
+IoMax parse_io_max(const std::string& text);
+// "1-10000" → the weight (io.weight; default of the kernel and systemd: 100).
+std::uint32_t parse_io_weight(const std::string& text);
+
 // Limits the kernel enforces on a run's cgroup. Unset means "no limit".
 struct Limits {
     std::optional<std::uint64_t> memory_max;   // bytes; memory.max / memory.limit_in_bytes
@@ -30,9 +45,12 @@ struct Limits {
     std::optional<std::uint64_t> swap_max;     // bytes; memory.swap.max
     std::optional<std::uint64_t> tasks_max;    // processes and threads; pids.max
     std::optional<double> cpu_percent;         // of one CPU, 150 = 1.5 CPUs; cpu.max
+    std::optional<std::uint32_t> io_weight;    // 1-10000; io.weight / blkio.weight
+    std::vector<IoMax> io_max;                 // per device; io.max / blkio.throttle.*
 
     bool empty() const {
-        return !memory_max && !memory_high && !swap_max && !tasks_max && !cpu_percent;
+        return !memory_max && !memory_high && !swap_max && !tasks_max && !cpu_percent &&
+               !io_weight && io_max.empty();
     }
 };
 
@@ -195,6 +213,7 @@ class CgroupView {
     std::optional<std::string> memory_v1;  // hybrid: v1 memory controller directory
     std::optional<std::string> pids_v1;
     std::optional<std::string> cpu_v1;
+    std::optional<std::string> blkio_v1;
 
     // All directories, unified first.
     std::vector<std::string> directories() const;

@@ -55,6 +55,8 @@ class Cgroup2Driver final : public CgroupDriver {
                                                       : "--swap"}};
         if (limits.tasks_max) wants.push_back({"pids", true, "--tasks"});
         if (limits.cpu_percent) wants.push_back({"cpu", true, "--cpu"});
+        if (limits.io_weight || !limits.io_max.empty())
+            wants.push_back({"io", true, limits.io_weight ? "--io-weight" : "--io-max"});
         make_run_directory(parent, name, [&] {
             for (const auto& want : wants) {
                 enable_controller(base_, want.controller, want.required, want.option);
@@ -77,6 +79,8 @@ class Cgroup2Driver final : public CgroupDriver {
         if (limits.cpu_percent)
             set("cpu.max", std::to_string(cpu_quota_usec(*limits.cpu_percent, 100000)) + " 100000",
                 "CPU limit");
+        if (limits.io_weight) set_io_weight(view.unified, *limits.io_weight, false);
+        for (const auto& limit : limits.io_max) set("io.max", io_max_line(limit), "I/O limit");
         return run;
     }
 

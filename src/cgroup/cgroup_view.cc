@@ -61,7 +61,7 @@ CgroupStats CgroupStats::combine(const CgroupStats& earlier, const CgroupStats& 
 
 std::vector<std::string> CgroupView::directories() const {
     std::vector<std::string> all{unified};
-    for (const auto* v1 : {&memory_v1, &pids_v1, &cpu_v1})
+    for (const auto* v1 : {&memory_v1, &pids_v1, &cpu_v1, &blkio_v1})
         if (*v1) all.push_back(**v1);
     return all;
 }

@@ -50,6 +50,11 @@ void make_run_directory(const std::string& parent, const std::string& name,
 // The CFS quota in microseconds per period for a CPU share in percent of one CPU (at
 // least the kernel's minimum of 1 ms).
 std::int64_t cpu_quota_usec(double percent, std::int64_t period_usec);
+// io.max's line for one device: "MAJ:MIN rbps=... wbps=...".
+std::string io_max_line(const IoMax& limit);
+// Sets the I/O weight of a run's cgroup (v1: its blkio directory) through the file this
+// kernel has; UsageError when it has none.
+void set_io_weight(const std::string& dir, std::uint32_t weight, bool v1);
 
 // Text of a directory's cgroup.controllers / cgroup.subtree_control as a set of words.
 bool has_word(const std::string& file, const std::string& word);

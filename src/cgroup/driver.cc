@@ -138,12 +138,12 @@ DriverReport probe_direct(DriverKind kind, const DriverOptions& options) {
             while (!controllers.empty() && controllers.back() == '\n') controllers.pop_back();
             report.notes.push_back("controllers available: " +
                                    (controllers.empty() ? std::string("none") : controllers));
-            for (const char* c : {"memory", "pids", "cpu"})
+            for (const char* c : {"memory", "pids", "cpu", "io"})
                 if (!cgroup::has_word(base + "/cgroup.controllers", c))
                     report.notes.push_back(std::string("no ") + c + " controller: limits that " +
                                            "need it are refused");
         } else {
-            for (const char* c : {"memory", "pids", "cpu"}) {
+            for (const char* c : {"memory", "pids", "cpu", "blkio"}) {
                 auto dir = layout.own_v1_dir(c);
                 report.notes.push_back(std::string("v1 ") + c + ": " +
                                        (dir ? *dir : std::string("not mounted")));
@@ -273,7 +273,7 @@ std::vector<std::string> run_directories(const std::string& unified_path) {
     const auto& layout = cgroup::Layout::current();
     std::vector<std::string> dirs{unified_path};
     std::string leaf = unified_path.substr(unified_path.rfind('/') + 1);
-    for (const char* controller : {"memory", "pids", "cpu"}) {
+    for (const char* controller : {"memory", "pids", "cpu", "blkio"}) {
         auto mount = layout.v1_mounts.find(controller);
         if (mount == layout.v1_mounts.end()) continue;
         auto twin = find_v1_twin(*layout.own_v1_dir(controller), leaf, 0);
@@ -299,7 +299,7 @@ void remove_run_cgroups(const DriverOptions& options, const std::vector<std::str
     }
     // Our own "supervise" directories, when no other run uses them.
     remove_if_unused(parent);
-    for (const char* controller : {"memory", "pids", "cpu"})
+    for (const char* controller : {"memory", "pids", "cpu", "blkio"})
         if (auto v1 = layout.own_v1_dir(controller)) remove_if_unused(*v1 + "/supervise");
 }
 

@@ -14,11 +14,12 @@ class HybridDriver final : public CgroupDriver {
   public:
     HybridDriver(std::string unified_base, std::string memory_base,
                  std::optional<std::string> pids_base, std::optional<std::string> cpu_base,
-                 WarningSink warn)
+                 std::optional<std::string> blkio_base, WarningSink warn)
         : unified_base_(std::move(unified_base)),
           memory_base_(std::move(memory_base)),
           pids_base_(std::move(pids_base)),
           cpu_base_(std::move(cpu_base)),
+          blkio_base_(std::move(blkio_base)),
           warn_(std::move(warn)) {}
 
     DriverKind kind() const override { return DriverKind::hybrid; }
@@ -31,6 +32,11 @@ class HybridDriver final : public CgroupDriver {
             throw UsageError("cannot enforce --tasks: no v1 pids controller is mounted");
         if (limits.cpu_percent && !cpu_base_)
             throw UsageError("cannot enforce --cpu: no v1 cpu controller is mounted");
+        bool io = limits.io_weight || !limits.io_max.empty();
+        if (io && !blkio_base_)
+            throw UsageError(std::string("cannot enforce ") +
+                             (limits.io_weight ? "--io-weight" : "--io-max") +
+                             ": no v1 blkio controller is mounted");
 
         // Directories are created one hierarchy at a time; if one fails, the ones made so
         // far are removed before the error goes up.
@@ -51,6 +57,7 @@ class HybridDriver final : public CgroupDriver {
         view.memory_v1 = make(memory_base_);
         if (limits.tasks_max) view.pids_v1 = make(*pids_base_);
         if (limits.cpu_percent) view.cpu_v1 = make(*cpu_base_);
+        if (io) view.blkio_v1 = make(*blkio_base_);
 
         auto set = [](const std::string& dir, const char* file, const std::string& value,
                       const char* what) {
@@ -81,6 +88,18 @@ class HybridDriver final : public CgroupDriver {
             set(*view.cpu_v1, "cpu.cfs_quota_us",
                 std::to_string(cpu_quota_usec(*limits.cpu_percent, 100000)), "CPU limit");
         }
+        if (limits.io_weight) set_io_weight(*view.blkio_v1, *limits.io_weight, true);
+        for (const auto& limit : limits.io_max) {
+            std::string disk =
+                std::to_string(limit.major) + ":" + std::to_string(limit.minor) + " ";
+            const std::pair<const char*, std::optional<std::uint64_t>> files[] = {
+                {"blkio.throttle.read_bps_device", limit.rbps},
+                {"blkio.throttle.write_bps_device", limit.wbps},
+                {"blkio.throttle.read_iops_device", limit.riops},
+                {"blkio.throttle.write_iops_device", limit.wiops}};
+            for (const auto& [file, value] : files)
+                if (value) set(*view.blkio_v1, file, disk + std::to_string(*value), "I/O limit");
+        }
         auto run = std::make_unique<OwnedRunCgroup>(view, DriverKind::hybrid, warn_);
         made.keep = true;
         return run;
@@ -88,7 +107,7 @@ class HybridDriver final : public CgroupDriver {
 
   private:
     std::string unified_base_, memory_base_;
-    std::optional<std::string> pids_base_, cpu_base_;
+    std::optional<std::string> pids_base_, cpu_base_, blkio_base_;
     WarningSink warn_;
 };
 
@@ -105,7 +124,8 @@ std::unique_ptr<CgroupDriver> make_hybrid_driver(const Layout& layout,
                           "is pure cgroup v2 (use --driver cgroup2)");
     return std::make_unique<HybridDriver>(root.empty() ? layout.own_unified_dir() : root,
                                           *layout.own_v1_dir("memory"), layout.own_v1_dir("pids"),
-                                          layout.own_v1_dir("cpu"), options.on_warning);
+                                          layout.own_v1_dir("cpu"), layout.own_v1_dir("blkio"),
+                                          options.on_warning);
 }
 
 }  // namespace supervise::cgroup

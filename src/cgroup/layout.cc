@@ -74,7 +74,7 @@ Layout Layout::parse(const std::string& mountinfo, const std::string& proc_self_
                 else
                     option_key = option;
                 if (option == "memory" || option == "pids" || option == "cpu" ||
-                    option == "freezer" || option == "name=systemd") {
+                    option == "blkio" || option == "freezer" || option == "name=systemd") {
                     if (!layout.v1_mounts.count(option_key)) {
                         layout.v1_mounts[option_key] = point;
                         mount_roots[point] = root;

@@ -59,6 +59,15 @@ void append_property(sd_bus_message* m, const UnitProperty& property) {
                 return sd_bus_message_append(m, "(sv)", name, "b", static_cast<int>(value));
             } else if constexpr (std::is_same_v<T, std::uint64_t>) {
                 return sd_bus_message_append(m, "(sv)", name, "t", value);
+            } else if constexpr (std::is_same_v<T, DeviceValues>) {
+                int r = sd_bus_message_open_container(m, 'r', "sv");
+                if (r >= 0) r = sd_bus_message_append(m, "s", name);
+                if (r >= 0) r = sd_bus_message_open_container(m, 'v', "a(st)");
+                if (r >= 0) r = sd_bus_message_open_container(m, 'a', "(st)");
+                for (const auto& [device, amount] : value)
+                    if (r >= 0) r = sd_bus_message_append(m, "(st)", device.c_str(), amount);
+                for (int i = 0; i < 3 && r >= 0; ++i) r = sd_bus_message_close_container(m);
+                return r;
             } else {
                 int r = sd_bus_message_open_container(m, 'r', "sv");
                 if (r >= 0) r = sd_bus_message_append(m, "s", name);

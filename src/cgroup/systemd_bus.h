@@ -19,10 +19,13 @@ struct sd_bus;
 
 namespace supervise::cgroup::systemd {
 
-// One property of a transient unit: name and a value of D-Bus type s, b, t or au.
+// Per-device values (IOReadBandwidthMax=...): D-Bus a(st).
+using DeviceValues = std::vector<std::pair<std::string, std::uint64_t>>;
+
+// One property of a transient unit: name and a value of D-Bus type s, b, t, au or a(st).
 struct UnitProperty {
     std::string name;
-    std::variant<std::string, bool, std::uint64_t, std::vector<std::uint32_t>> value;
+    std::variant<std::string, bool, std::uint64_t, std::vector<std::uint32_t>, DeviceValues> value;
 };
 
 class Bus {

@@ -71,7 +71,7 @@ std::string journal_hint(const Bus& bus, const std::string& unit) {
 // ControlGroup) before any scope exists.
 struct ManagerControllers {
     std::string root;  // the manager's cgroup, "" for the hierarchy root
-    bool memory = false, pids = false, cpu = false;
+    bool memory = false, pids = false, cpu = false, io = false;
 };
 
 ManagerControllers manager_controllers(Bus& bus) {
@@ -91,6 +91,7 @@ ManagerControllers manager_controllers(Bus& bus) {
     found.memory = usable("memory");
     found.pids = usable("pids");
     found.cpu = usable("cpu");
+    found.io = usable(layout.hybrid() ? "blkio" : "io");
     return found;
 }
 
@@ -240,6 +241,21 @@ std::vector<UnitProperty> ScopeRunCgroup::properties(pid_t pid) const {
         list.push_back({"CPUQuotaPerSecUSec",
                         static_cast<std::uint64_t>(cpu_quota_usec(*limits_.cpu_percent, 1000000))});
     }
+    if (limits_.io_weight) list.push_back({"IOWeight", std::uint64_t{*limits_.io_weight}});
+    // (systemd names a device by a path: /dev/block/MAJ:MIN is every disk's)
+    systemd::DeviceValues read_bps, write_bps, read_iops, write_iops;
+    for (const auto& limit : limits_.io_max) {
+        std::string device =
+            "/dev/block/" + std::to_string(limit.major) + ":" + std::to_string(limit.minor);
+        if (limit.rbps) read_bps.emplace_back(device, *limit.rbps);
+        if (limit.wbps) write_bps.emplace_back(device, *limit.wbps);
+        if (limit.riops) read_iops.emplace_back(device, *limit.riops);
+        if (limit.wiops) write_iops.emplace_back(device, *limit.wiops);
+    }
+    for (auto& [name, values] :
+         {std::pair{"IOReadBandwidthMax", &read_bps}, std::pair{"IOWriteBandwidthMax", &write_bps},
+          std::pair{"IOReadIOPSMax", &read_iops}, std::pair{"IOWriteIOPSMax", &write_iops}})
+        if (!values->empty()) list.push_back({name, *values});
     return list;
 }
 
@@ -317,6 +333,15 @@ void ScopeRunCgroup::check_limits_applied() const {
     if (limits_.cpu_percent && !sys::path_exists(view_.unified + "/cpu.max") &&
         !v1_file("cpu", "cpu.cfs_quota_us"))
         refuse("the CPU limit", "cpu");
+    auto unified_file = [&](const char* file) {
+        return sys::path_exists(view_.unified + "/" + file);
+    };
+    if (limits_.io_weight && !unified_file("io.weight") && !unified_file("io.bfq.weight") &&
+        !v1_file("blkio", "blkio.weight") && !v1_file("blkio", "blkio.bfq.weight"))
+        refuse("the I/O weight", "io weight (iocost or BFQ)");
+    if (!limits_.io_max.empty() && !unified_file("io.max") &&
+        !v1_file("blkio", "blkio.throttle.read_bps_device"))
+        refuse("the I/O limit", "io");
 }
 
 bool ScopeRunCgroup::populated() const {
@@ -456,8 +481,9 @@ std::unique_ptr<RunCgroup> SystemdDriver::create(const std::string& name, const 
                          (limits.memory_high ? "a memory high limit" : "a swap limit") +
                          " on this host (memory is a cgroup v1 controller here); use "
                          "--driver hybrid");
+    bool io = limits.io_weight || !limits.io_max.empty();
     if (limits.memory_max || limits.memory_high || limits.swap_max || limits.tasks_max ||
-        limits.cpu_percent) {
+        limits.cpu_percent || io) {
         if (!controllers_) controllers_ = manager_controllers(*bus_);
         auto refuse = [&](const char* limit, const char* controller) {
             throw UsageError(std::string("cannot enforce ") + limit + ": the systemd " +
@@ -468,6 +494,9 @@ std::unique_ptr<RunCgroup> SystemdDriver::create(const std::string& name, const 
             refuse("a memory limit", "memory");
         if (limits.tasks_max && !controllers_->pids) refuse("a task limit", "pids");
         if (limits.cpu_percent && !controllers_->cpu) refuse("a CPU limit", "cpu");
+        if (io && !controllers_->io)
+            refuse(limits.io_weight ? "an I/O weight" : "an I/O limit",
+                   Layout::current().hybrid() ? "blkio" : "io");
     }
     return std::make_unique<ScopeRunCgroup>(bus_, name, limits, warn_);
 }
@@ -543,7 +572,7 @@ DriverReport probe_systemd(const DriverOptions& options) {
         }
         for (auto [name, usable] :
              {std::pair{"memory", controllers.memory}, std::pair{"pids", controllers.pids},
-              std::pair{"cpu", controllers.cpu}})
+              std::pair{"cpu", controllers.cpu}, std::pair{"io", controllers.io}})
             if (!usable)
                 report.notes.push_back(std::string("no ") + name +
                                        " controller for the manager's units: limits that need "

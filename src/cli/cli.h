@@ -20,6 +20,8 @@ struct RunOptions {
     std::string memory, memory_high, swap, memory_warn, tasks, cpu, timeout, kill_after;
     std::string driver, cgroup_root, log, result_file, chdir, systemd_manager, job;
     std::string memory_default;  // --memory auto without history
+    std::string io_weight;
+    std::vector<std::string> io_max;
     std::vector<std::string> setenv;
     // locks
     std::string lock, slots, exclude_cpus, wait, wait_message, state_dir, capacity, priority;

@@ -126,6 +126,16 @@ void add_run_options(CLI::App& app, Invocation& in) {
         ->envname("SUPERVISE_SWAP")
         ->type_name("SIZE")
         ->group(limits);
+    app.add_option("--io-weight", run.io_weight,
+                   "I/O weight against other cgroups, 1-10000 (default 100); needs the "
+                   "iocost controller or the BFQ scheduler")
+        ->type_name("N")
+        ->group(limits);
+    app.add_option("--io-max", run.io_max,
+                   "Bandwidth cap of one disk, e.g. /dev/sda:rbps=50M,wbps=20M (also riops, "
+                   "wiops); repeatable")
+        ->type_name("DEVICE:KEY=VALUE,...")
+        ->group(limits);
     app.add_option("--memory-warn", run.memory_warn,
                    "Warn once when usage crosses this share of --memory, e.g. 80%")
         ->type_name("PCT")

@@ -38,6 +38,16 @@ void describe_limits(const Limits& limits, std::string& out) {
         std::snprintf(text, sizeof text, "%g%%", *limits.cpu_percent);
         line("cpu", text);
     }
+    if (limits.io_weight) line("io-weight", std::to_string(*limits.io_weight));
+    for (const auto& limit : limits.io_max) {
+        std::string text = limit.device + " (" + std::to_string(limit.major) + ":" +
+                           std::to_string(limit.minor) + ")";
+        if (limit.rbps) text += " rbps=" + format_size(*limit.rbps);
+        if (limit.wbps) text += " wbps=" + format_size(*limit.wbps);
+        if (limit.riops) text += " riops=" + std::to_string(*limit.riops);
+        if (limit.wiops) text += " wiops=" + std::to_string(*limit.wiops);
+        line("io-max", text);
+    }
 }
 
 }  // namespace
@@ -185,6 +195,9 @@ RunSpec to_run_spec(const RunOptions& o, const GlobalOptions& global) {
             100 * option_value(o.source("--cpu"), o.cpu, [](const std::string& t) {
                 return parse_percentage(t, 100.0 * 1024);
             });
+    if (!o.io_weight.empty())
+        spec.limits.io_weight = option_value(o.source("--io-weight"), o.io_weight, parse_io_weight);
+    for (const auto& limit : o.io_max) spec.limits.io_max.push_back(parse_io_max(limit));
     if (!o.memory_warn.empty())
         spec.memory_warn =
             option_value(o.source("--memory-warn"), o.memory_warn,

@@ -52,7 +52,7 @@ fi
 echo "supervise world initramfs: cannot mount the 9p shares"
 poweroff -f
 EOF
-_qemu_modules="drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev
+_qemu_modules="drivers/block/brd drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_modern_dev
     drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci drivers/char/virtio_console
     net/9p/9pnet net/9p/9pnet_virtio fs/netfs/netfs fs/fscache/fscache fs/9p/9p"
 
