@@ -80,6 +80,7 @@ inline constexpr unsigned kUnlimitedSlots = 100000;
 // behind later arrivals of a higher priority: priority 10 overtakes runs that have waited
 // up to 10 minutes longer, no more.
 inline constexpr double kDefaultAging = 60;
+inline constexpr double kLeastAging = 1;   // (shorter would have every waiter look all the time)
 inline constexpr int kMaxPriority = 1000;  // --priority from -1000 to 1000
 long queue_priority(int priority, double waited_seconds, double aging_seconds);
 

@@ -60,7 +60,12 @@ void make_run_directory(const std::string& parent, const std::string& name,
                               errno == EACCES || errno == EROFS || errno == EPERM
                                   ? "run as root, or see 'supervise doctor'"
                                   : "");
-        prepare_parent();
+        try {
+            prepare_parent();
+        } catch (...) {
+            remove_if_unused(parent);  // (a refused run leaves no empty parent behind)
+            throw;
+        }
         if (::mkdir(path.c_str(), 0755) == 0) return;
         if (errno == ENOENT) continue;  // a finishing run removed the empty parent
         if (errno == EEXIST)

@@ -108,20 +108,23 @@ std::string io_max_line(const IoMax& limit) {
 }
 
 void set_io_weight(const std::string& dir, std::uint32_t weight, bool v1) {
-    // cgroup v2: io.weight (blk-iocost), else BFQ's io.bfq.weight; v1: blkio.weight (CFQ
-    // of old kernels), else BFQ's blkio.bfq.weight.
+    // cgroup v2: io.weight (blk-iocost) and BFQ's io.bfq.weight; v1: blkio.weight (CFQ of old
+    // kernels) and BFQ's blkio.bfq.weight. Every one there is set, as systemd does: which
+    // one counts depends on each disk's scheduler.
     std::string prefix = v1 ? "blkio" : "io";
+    bool set = false;
     for (const auto& [file, value] :
          {std::pair{prefix + ".weight",
                     v1 ? std::to_string(weight) : "default " + std::to_string(weight)},
           std::pair{prefix + ".bfq.weight", std::to_string(weight)}}) {
         if (!sys::path_exists(dir + "/" + file)) continue;
         sys::write_file(dir + "/" + file, value, "set I/O weight in");
-        return;
+        set = true;
     }
-    throw UsageError("cannot enforce --io-weight: no " + prefix + ".weight or " + prefix +
-                     ".bfq.weight in " + dir +
-                     " (the kernel's iocost controller or the BFQ I/O scheduler provides one)");
+    if (!set)
+        throw UsageError("cannot enforce --io-weight: no " + prefix + ".weight or " + prefix +
+                         ".bfq.weight in " + dir +
+                         " (the kernel's iocost controller or the BFQ I/O scheduler provides one)");
 }
 
 }  // namespace cgroup

@@ -102,7 +102,8 @@ int lock_command(const RunOptions& run, const LockCommandOptions& options,
                  const GlobalOptions& global) {
     LockOptions lock;
     lock.name = lock_name(options.name, std::nullopt);
-    lock.slots = parse_slots(run.slots, run.exclude_cpus);
+    // Not given: the lock's stored count (its users' --slots), as for runs.
+    lock.slots = run.slots.empty() ? 0 : parse_slots(run.slots, run.exclude_cpus);
     lock.wait = parse_wait(run.wait);
     lock.state_dir = open_state_dir(run.state_dir);
     lock.driver = to_driver_options(run);

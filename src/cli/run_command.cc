@@ -68,7 +68,10 @@ double priority_aging() {
     const char* text = std::getenv("SUPERVISE_PRIORITY_AGING");
     if (!text || !*text) return kDefaultAging;
     auto aging = option_value("SUPERVISE_PRIORITY_AGING", text, parse_duration);
-    return std::chrono::duration<double>(aging).count();
+    double seconds = std::chrono::duration<double>(aging).count();
+    if (seconds < kLeastAging)
+        throw UsageError("SUPERVISE_PRIORITY_AGING: at least 1s, got '" + std::string(text) + "'");
+    return seconds;
 }
 
 LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec,

@@ -153,11 +153,13 @@ class QueueStay {
         asked.command = options_.command;
         asked.priority = options_.priority;
         asked.aging = options_.aging;
-        asked.need = grant_->reserved;
-        asked.backfill = options_.backfill && capacity_;
+        // (what it would reserve, also before the pool has a budget: a budget given later
+        // judges the queue by what its waiters really need)
+        asked.need = options_.reservation.value_or(0);
+        asked.backfill = options_.backfill;
         grant_->ticket = lock::take_ticket(paths_, asked);
         // Waiters that watch only the one ahead of them must now watch the whole queue.
-        if (asked.priority != 0 || asked.backfill) {
+        if (asked.priority != 0 || asked.backfill || asked.aging != kDefaultAging) {
             pool_lock.release();
             lock::ring_all(paths_);
         }
@@ -254,10 +256,17 @@ class QueueStay {
             std::uint64_t budget = *capacity_;
             std::uint64_t left = budget > state.reserved ? budget - state.reserved : 0;
             if (grant_->reserved > left) return std::nullopt;
-            if (ahead > 0 && !(options_.backfill &&
-                               lock::may_backfill(grant_->reserved, state.tickets.front().need,
-                                                  left, state.holders)))
-                return std::nullopt;
+            if (ahead > 0) {
+                // Not only the head: whoever is ahead of us may become the head (priorities
+                // rise with waiting), so we must delay none of them -- the largest need
+                // ahead stands for them all.
+                std::uint64_t need_ahead = 0;
+                for (unsigned i = 0; i < ahead; ++i)
+                    need_ahead = std::max(need_ahead, state.tickets[i].need);
+                if (!options_.backfill ||
+                    !lock::may_backfill(grant_->reserved, need_ahead, left, state.holders))
+                    return std::nullopt;
+            }
         }
         int slot = 0;
         while (state.holders.count(slot)) ++slot;
@@ -275,7 +284,10 @@ class QueueStay {
     // What can change our standing, and nothing else (no thundering herd): the first
     // `slots` waiters watch the holders and the pool's records (inotify); the others watch
     // only the waiter just ahead (its pidfd: it died) and the doorbell (it left the queue).
-    // So a queue of hundreds needs no inotify instance per waiter.
+    // So a queue of hundreds needs no inotify instance per waiter. In an ordered queue the
+    // first kOrderedWatchers watch as heads do (any of them may become first or fit); the
+    // rest look once a second.
+    static constexpr unsigned kOrderedWatchers = 32;
     void arm_watches(const lock::PoolState& state, unsigned ahead, const lock::Ticket* before) {
         pidfds_.clear();
         changed_ = false;
@@ -284,14 +296,26 @@ class QueueStay {
         // ones that can be granted; every other one waits for the one ahead. In an ordered
         // queue (priorities, backfill) anyone may become first or fit: all watch the pool.
         bool plain = lock::plain_queue(state.tickets);
-        head_ = !plain || ahead < (capacity_ ? 1 : slots_);
-        if (!plain) {
-            if (auto at = lock::next_reorder(state.tickets, unix_now())) {
-                reorder_timer_.arm(std::chrono::milliseconds(
-                    static_cast<long long>(std::max(0.0, *at - unix_now()) * 1000) + 1));
-                reorder_armed_ = true;
+        head_ = plain ? ahead < (capacity_ ? 1 : slots_) : ahead < kOrderedWatchers;
+        std::optional<double> relook;
+        if (!plain) relook = lock::next_reorder(state.tickets, unix_now());
+        // Deep in an ordered queue (or out of inotify instances): a look every second.
+        if (!plain && !head_) relook = std::min(relook.value_or(1e18), unix_now() + 1);
+        if (head_ && !grant_->inotify) {
+            try {
+                grant_->inotify.emplace();
+            } catch (const SystemError&) {
+                if (plain) throw;
+                head_ = false;
+                relook = std::min(relook.value_or(1e18), unix_now() + 1);
             }
         }
+        if (relook) {
+            reorder_timer_.arm(std::chrono::milliseconds(
+                static_cast<long long>(std::max(0.0, *relook - unix_now()) * 1000) + 1));
+            reorder_armed_ = true;
+        }
+        if (!head_ && !plain) return;  // (the timer and the doorbell)
         if (!head_) {
             auto pidfd = sys::Pidfd::open(before->pid);
             if (!pidfd || !lock::ticket_is_live(before->path))

@@ -322,6 +322,13 @@ long effective_priority(const Ticket& ticket, double now) {
 }
 
 void order_queue(std::vector<Ticket>& tickets, double now) {
+    // A plain queue is FIFO by ticket number alone: waiting times (and a clock that stepped
+    // back between two arrivals) cannot reorder it.
+    if (plain_queue(tickets)) {
+        std::sort(tickets.begin(), tickets.end(),
+                  [](const Ticket& a, const Ticket& b) { return a.seq < b.seq; });
+        return;
+    }
     std::sort(tickets.begin(), tickets.end(), [&](const Ticket& a, const Ticket& b) {
         auto pa = effective_priority(a, now), pb = effective_priority(b, now);
         return pa != pb ? pa > pb : a.seq < b.seq;
@@ -331,20 +338,26 @@ void order_queue(std::vector<Ticket>& tickets, double now) {
 bool may_backfill(std::uint64_t ours, std::uint64_t head, std::uint64_t left,
                   const std::map<int, OwnerRecord>& holders) {
     if (ours > left) return false;
-    if (head <= left) return ours + head <= left;
+    if (head <= left) return head <= left - ours;
     if (holders.empty()) return false;
     std::uint64_t smallest = UINT64_MAX;
     for (const auto& [slot, holder] : holders) smallest = std::min(smallest, holder.reserved);
-    return ours + head <= left + smallest;
+    // ours + head <= left + smallest, without overflow
+    return head - left <= smallest && ours <= smallest - (head - left);
 }
 
 bool plain_queue(const std::vector<Ticket>& tickets) {
-    return std::all_of(tickets.begin(), tickets.end(),
-                       [](const Ticket& t) { return t.priority == 0 && !t.backfill; });
+    return std::all_of(tickets.begin(), tickets.end(), [&](const Ticket& t) {
+        return t.priority == 0 && !t.backfill && t.aging == tickets.front().aging;
+    });
 }
 
 std::optional<double> next_reorder(const std::vector<Ticket>& tickets, double now) {
-    if (plain_queue(tickets)) return std::nullopt;
+    // Equal priorities and equal agings rise alike: their order never changes.
+    bool alike = std::all_of(tickets.begin(), tickets.end(), [&](const Ticket& t) {
+        return t.priority == tickets.front().priority && t.aging == tickets.front().aging;
+    });
+    if (alike) return std::nullopt;
     std::optional<double> next;
     for (const auto& t : tickets) {
         if (t.aging <= 0) continue;
@@ -384,6 +397,7 @@ std::optional<Ticket> read_ticket(const PoolPaths& paths, const std::string& lea
             ticket.backfill = value == "1";
     }
     if (ticket.aging <= 0) ticket.aging = kDefaultAging;  // (garbled: the default)
+    ticket.aging = std::max(ticket.aging, kLeastAging);
     return ticket;
 }
 
@@ -508,7 +522,10 @@ PoolState scan_pool(const PoolPaths& paths, const std::vector<RunCgroupBase>& ba
         // A holder whose reservation is unknown (its record rebuilt from the tree, an
         // unreadable one) counts as the whole budget: never admit past it.
         if (state.capacity && holder.reserved == 0) holder.reserved = *state.capacity;
-        state.reserved += holder.reserved;
+        // (saturating: holders counted as whole, huge budgets never wrap round to "free")
+        state.reserved = holder.reserved > UINT64_MAX - state.reserved
+                             ? UINT64_MAX
+                             : state.reserved + holder.reserved;
     }
 
     // Empty cgroups left by a supervisor that was killed -9. rmdir fails on a cgroup with

@@ -2,7 +2,7 @@
 # --priority orders a lock's queue: a later waiter of a higher priority runs before earlier
 # ones of priority 0, and those keep their arrival order among themselves (list shows each
 # waiter's priority). A waiter's priority rises with its wait (SUPERVISE_PRIORITY_AGING per
-# step): one that has waited 4 steps goes before a later arrival of priority 2. Bad values
+# step, at least 1 s): one that has waited 4 steps goes before a later arrival of priority 2. Bad values
 # are refused (125).
 . "$TESTS_DIR/lock_lib.sh"
 
@@ -43,12 +43,12 @@ run list p
 assert_contains "$OUT" "priority 5" "list's line of the waiter of priority 5"
 ran_in_order "c a b d" "order by priority, then arrival"
 
-# Aging: a waiter of priority 0 that has waited 4 steps of 0.5 s outranks a priority of 2.
-export SUPERVISE_PRIORITY_AGING=500ms
+# Aging: a waiter of priority 0 that has waited 4 steps of 1 s outranks a priority of 2.
+export SUPERVISE_PRIORITY_AGING=1s
 sv_bg holder --lock aged -- "${HOLD[@]}" "$W/holder"
 wait_for_file "$W/holder.in"
 queue aged old
-sleep 2.2
+sleep 4.3
 queue aged new --priority 2
 queue aged newest --priority 1
 ran_in_order "old new newest" "order once the first waiter has aged past priority 2"
@@ -63,5 +63,8 @@ assert_contains "$ERR" "--priority goes with --lock NAME" "error of --priority w
 SUPERVISE_PRIORITY_AGING=soon run --lock p -- touch "$W/ran"
 assert_status 125
 assert_contains "$ERR" "SUPERVISE_PRIORITY_AGING" "error of a bad SUPERVISE_PRIORITY_AGING"
+SUPERVISE_PRIORITY_AGING=10ms run --lock p -- touch "$W/ran"
+assert_status 125
+assert_contains "$ERR" "SUPERVISE_PRIORITY_AGING: at least 1s" "error of an aging below 1 s"
 [ ! -e "$W/ran" ] || fail "a refused run ran"
 assert_no_lock_leftovers

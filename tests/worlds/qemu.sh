@@ -43,7 +43,7 @@ mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
-for m in /mods/*.ko; do insmod "$m" 2>/dev/null; done
+for m in /mods/*.ko; do case $m in *brd.ko) insmod "$m" rd_nr=1 rd_size=16384;; *) insmod "$m";; esac 2>/dev/null; done
 o=trans=virtio,version=9p2000.L,msize=512000,cache=loose
 mkdir -p /host /handover /newroot
 if mount -t 9p -o "ro,$o" root /host && mount -t 9p -o "$o" work /handover && cp /handover/stage1 /stage1; then

@@ -56,10 +56,12 @@ TEST(LayoutParse, CiHostOwnDirectories) {
 
 TEST(LayoutParse, IgnoresControllersSuperviseDoesNotUse) {
     auto layout = Layout::parse(kCiHostMountinfo, kCiHostCgroup);
-    EXPECT_FALSE(layout.own_v1_dir("blkio").has_value());
+    EXPECT_FALSE(layout.own_v1_dir("devices").has_value());
     EXPECT_FALSE(layout.own_v1_dir("name=systemd").has_value());
-    // memory, pids, cpu, freezer, and systemd's named hierarchy (for its scopes' twins)
-    EXPECT_EQ(layout.v1_mounts.size(), 5u);
+    // memory, pids, cpu, blkio (--io-*), freezer, and systemd's named hierarchy (for its
+    // scopes' twins)
+    EXPECT_EQ(layout.v1_mounts.size(), 6u);
+    EXPECT_EQ(layout.own_v1_dir("blkio"), "/sys/fs/cgroup/blkio");
     EXPECT_EQ(layout.own_v1_dir("systemd"), "/sys/fs/cgroup/systemd");
 }
 

@@ -93,7 +93,7 @@ TEST_F(TicketFile, KeepsWhatTheWaiterAskedFor) {
     Ticket asked;
     asked.command = "make";
     asked.priority = -7;
-    asked.aging = 0.5;
+    asked.aging = 2.5;
     asked.need = 123456789;
     asked.backfill = true;
     auto taken = take_ticket(paths, asked);
@@ -101,7 +101,7 @@ TEST_F(TicketFile, KeepsWhatTheWaiterAskedFor) {
     auto read = read_ticket(paths, leaf);
     ASSERT_TRUE(read);
     EXPECT_EQ(read->priority, -7);
-    EXPECT_DOUBLE_EQ(read->aging, 0.5);
+    EXPECT_DOUBLE_EQ(read->aging, 2.5);
     EXPECT_EQ(read->need, 123456789u);
     EXPECT_TRUE(read->backfill);
     EXPECT_EQ(read->command, "make");
