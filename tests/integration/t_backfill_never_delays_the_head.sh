@@ -4,8 +4,9 @@
 # head's <= free now + the smallest reservation held); one that could delay it, or one
 # without --backfill, waits its turn. The head then starts the moment the holder ends,
 # beside the backfill run still running. A run that gives no --capacity takes the lock's
-# stored budget (and leaves its slot count alone).
-#@ conformance
+# stored budget (and leaves its slot count alone). (Not a conformance test: the queue's
+# rules are the same whatever the driver; t_capacity_admits_runs_by_their_memory is the
+# drivers' part of budgets.)
 . "$TESTS_DIR/lock_lib.sh"
 run --memory 100M -- true
 skip_if_unenforceable memory

@@ -3,14 +3,14 @@
 #   0 all passed, 1 a test failed or the world broke while running, 77 the world cannot
 #   start on this machine (printed loudly: "SKIP: world ...: reason").
 # Usage of every runner: WORLD.sh BUILD_DIR [SOURCE_DIR]
-# Environment: WORLD_TIMEOUT (seconds, default 420), WORLD_LABEL (the ctest label to run,
+# Environment: WORLD_TIMEOUT (seconds, default 900), WORLD_LABEL (the ctest label to run,
 # default conformance), WORLD_COMMAND (shell text to run instead of the tests).
 set -euo pipefail
 
 WORLD=$(basename "$0" .sh)
 BUILD=$(realpath "${1:?usage: $0 BUILD_DIR [SOURCE_DIR]}")
 SOURCE=$(realpath "${2:-$(dirname "$(readlink -f "$0")")/../..}")
-WORLD_TIMEOUT=${WORLD_TIMEOUT:-420}   # seconds a world may run in all (ctest kills at 480)
+WORLD_TIMEOUT=${WORLD_TIMEOUT:-900}   # seconds a world may run in all (ctest kills at 960)
 _t0=$(date +%s)
 unset EXPECT_AUTO   # (a runner sets it when auto must pick another driver than the tests')
 
