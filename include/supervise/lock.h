@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "supervise/cgroup.h"
@@ -83,6 +84,8 @@ inline constexpr double kDefaultAging = 60;
 inline constexpr double kLeastAging = 1;   // (shorter would have every waiter look all the time)
 inline constexpr int kMaxPriority = 1000;  // --priority from -1000 to 1000
 long queue_priority(int priority, double waited_seconds, double aging_seconds);
+// "-5", "0", "1000": a priority from -kMaxPriority to kMaxPriority; nothing otherwise.
+std::optional<int> parse_priority(std::string_view text);
 
 struct LockOptions {
     std::string name;  // already expanded and validated

@@ -52,17 +52,6 @@ void describe_limits(const Limits& limits, std::string& out) {
 
 }  // namespace
 
-// --priority N: a whole number from -kMaxPriority to kMaxPriority.
-int parse_priority(const std::string& text) {
-    bool negative = text.starts_with("-");
-    auto value = parse_whole_number(negative ? text.substr(1) : text);
-    if (!value || *value > static_cast<std::uint64_t>(kMaxPriority))
-        throw UsageError("--priority: expected a whole number from -" +
-                         std::to_string(kMaxPriority) + " to " + std::to_string(kMaxPriority) +
-                         ", got '" + text + "'");
-    return negative ? -static_cast<int>(*value) : static_cast<int>(*value);
-}
-
 // SUPERVISE_PRIORITY_AGING: how long a waiter waits to gain one priority step.
 double priority_aging() {
     const char* text = std::getenv("SUPERVISE_PRIORITY_AGING");
@@ -85,7 +74,14 @@ LockOptions to_lock_options(const RunOptions& options, const RunSpec& spec,
             return parse_capacity(t, spec.driver);
         });
     lock.reservation = spec.limits.memory_max;
-    if (!options.priority.empty()) lock.priority = parse_priority(options.priority);
+    if (!options.priority.empty()) {
+        auto priority = parse_priority(options.priority);
+        if (!priority)
+            throw UsageError("--priority: expected a whole number from -" +
+                             std::to_string(kMaxPriority) + " to " + std::to_string(kMaxPriority) +
+                             ", got '" + options.priority + "'");
+        lock.priority = *priority;
+    }
     lock.aging = priority_aging();
     lock.backfill = options.backfill;
     lock.wait = parse_wait(options.wait);

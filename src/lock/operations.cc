@@ -130,6 +130,13 @@ long queue_priority(int priority, double waited_seconds, double aging_seconds) {
     return priority + static_cast<long>(std::min(waited_seconds / aging_seconds, 1e9));
 }
 
+std::optional<int> parse_priority(std::string_view text) {
+    bool negative = text.starts_with("-");
+    auto number = parse_whole_number(negative ? text.substr(1) : text);
+    if (!number || *number > static_cast<std::uint64_t>(kMaxPriority)) return std::nullopt;
+    return negative ? -static_cast<int>(*number) : static_cast<int>(*number);
+}
+
 std::optional<std::uint64_t> pool_capacity(const std::string& state_dir, const std::string& name) {
     auto paths = lock::pool_paths(state_dir, name);
     if (!lock::pool_exists(paths)) return std::nullopt;

@@ -73,14 +73,6 @@ std::optional<int> slot_of_leaf(const std::string& pool_prefix, const std::strin
     return static_cast<int>(*slot);
 }
 
-// A ticket's "priority" line (garbled: 0).
-int parse_priority(const std::string& value) {
-    bool negative = value.starts_with("-");
-    auto number = parse_whole_number(negative ? value.substr(1) : value);
-    if (!number || *number > static_cast<std::uint64_t>(kMaxPriority)) return 0;
-    return negative ? -static_cast<int>(*number) : static_cast<int>(*number);
-}
-
 std::string leaf_of(const std::string& path) {
     return path.substr(path.rfind('/') + 1);
 }
@@ -388,7 +380,7 @@ std::optional<Ticket> read_ticket(const PoolPaths& paths, const std::string& lea
         else if (key == "cancelled")
             ticket.cancelled = true;
         else if (key == "priority")
-            ticket.priority = parse_priority(value);
+            ticket.priority = parse_priority(value).value_or(0);  // (garbled: 0)
         else if (key == "aging_ms")
             ticket.aging = static_cast<double>(parse_whole_number(value).value_or(0)) / 1000;
         else if (key == "need")
