@@ -113,6 +113,11 @@ class RunCgroup {
     virtual CgroupStats stats() const = 0;
     // Current memory usage in bytes (for --memory-warn), unset when unknown.
     virtual std::optional<std::uint64_t> memory_usage() const = 0;
+    // Usage less the inactive page cache the kernel would reclaim first (what the
+    // jobserver's memory rule watches); unset when unknown.
+    virtual std::optional<std::uint64_t> memory_working_set() const = 0;
+    // The cgroup's PSI file memory.pressure (cgroup v2 core: also on hybrid hosts).
+    std::string memory_pressure_file() const { return unified_path() + "/memory.pressure"; }
     // Sends sig to every process of the cgroup. SIGKILL uses cgroup.kill; other signals
     // freeze the cgroup first so no process forks past the signal.
     virtual void signal_all(int sig) = 0;
@@ -221,6 +226,8 @@ class CgroupView {
     bool populated() const;
     CgroupStats stats() const;
     std::optional<std::uint64_t> memory_usage() const;
+    // memory_usage() less inactive_file of memory.stat (v1: total_inactive_file).
+    std::optional<std::uint64_t> memory_working_set() const;
     // Processes of the cgroup and its descendants.
     std::vector<pid_t> processes() const;
 

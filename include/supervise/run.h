@@ -24,6 +24,19 @@ struct RunEvent {
     std::string message;  // one line, without the "supervise: " prefix
 };
 
+// A jobserver for the command (--jobs): GNU make's token protocol, which make, cargo and
+// rustc share. The command gets MAKEFLAGS (and CARGO_MAKEFLAGS) with -jN and
+// --jobserver-auth=R,W naming a pipe it inherits; each job past the first takes a token.
+struct JobsSpec {
+    unsigned max = 1;  // jobs at once, the client's own first one included (1..4096)
+    // The memory rule, with a memory limit (--memory, else --memory-high): free tokens are
+    // withheld while the working set, counting each running job at the largest share per
+    // job seen in the last 10s, would reach this share of the limit with one job more;
+    // after crossing it, until it is below the share less 0.10. Unset: 0.75 with a limit.
+    std::optional<double> memory_threshold;
+    bool memory_rule = true;  // false: a plain jobserver even with a memory limit
+};
+
 struct RunSpec {
     std::vector<std::string> argv;  // argv[0] is looked up in PATH unless it has a '/'
     std::optional<std::string> chdir;
@@ -31,6 +44,7 @@ struct RunSpec {
 
     Limits limits;
     std::optional<double> memory_warn;  // share of limits.memory_max, e.g. 0.5
+    std::optional<JobsSpec> jobs;       // a jobserver for the command (--jobs)
 
     std::chrono::milliseconds timeout{0};  // 0 = none
     std::chrono::milliseconds kill_after{std::chrono::seconds(10)};
@@ -61,6 +75,16 @@ struct RunSpec {
     std::function<void(const RunCgroup& cgroup, pid_t pid)> on_placed;
 };
 
+// What the jobserver saw (RunSpec::jobs).
+struct JobsResult {
+    unsigned max = 0;              // --jobs
+    unsigned peak_parallel = 0;    // most jobs holding a token (or the first job) at once
+    double seconds_throttled = 0;  // time free tokens were withheld for memory
+    unsigned tokens_withheld_max = 0;
+    std::optional<std::uint64_t> memory_threshold_bytes;  // unset: a plain jobserver
+    std::uint64_t pressure_events = 0;                    // PSI memory stalls the rule reacted to
+};
+
 struct RunResult {
     std::optional<int> exit_code;  // unset when killed by a signal
     std::optional<int> signal;     // the signal that ended the main process
@@ -81,7 +105,8 @@ struct RunResult {
     // reserved of it, and where that figure came from ("given": its --memory).
     std::optional<std::uint64_t> memory_reserved_bytes;
     std::optional<std::string> memory_reservation_source;
-    std::string job;  // the history's job key (RunSpec::job, else default_job_key())
+    std::string job;                 // the history's job key (RunSpec::job, else default_job_key())
+    std::optional<JobsResult> jobs;  // with RunSpec::jobs
     // Why the log stopped (a full disk, say): the first write error, warned of once.
     std::optional<std::string> log_error;
     std::string captured_stdout;  // with RunSpec::capture_output

@@ -79,6 +79,17 @@ std::optional<std::uint64_t> CgroupView::memory_usage() const {
     return sys::parse_u64(sys::try_read_file(unified + "/memory.current").value_or(""));
 }
 
+std::optional<std::uint64_t> CgroupView::memory_working_set() const {
+    auto usage = memory_usage();
+    if (!usage) return std::nullopt;
+    auto stat = sys::try_read_file((memory_v1 ? *memory_v1 : unified) + "/memory.stat");
+    auto inactive =
+        stat ? sys::keyed_value(*stat, memory_v1 ? "total_inactive_file" : "inactive_file")
+             : std::nullopt;
+    std::uint64_t reclaimable = inactive.value_or(0);
+    return *usage > reclaimable ? *usage - reclaimable : 0;
+}
+
 CgroupStats CgroupView::stats() const {
     CgroupStats stats;
     if (memory_v1) {

@@ -31,6 +31,9 @@ class OwnedRunCgroup final : public RunCgroup {
     }
     CgroupStats stats() const override { return view_.stats(); }
     std::optional<std::uint64_t> memory_usage() const override { return view_.memory_usage(); }
+    std::optional<std::uint64_t> memory_working_set() const override {
+        return view_.memory_working_set();
+    }
     void signal_all(int sig) override { view_.signal_all(sig); }
     void remove() override;
 

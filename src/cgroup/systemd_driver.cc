@@ -192,6 +192,9 @@ class ScopeRunCgroup final : public RunCgroup {
     // read just before that kill stand in for what can no longer be read.
     CgroupStats stats() const override;
     std::optional<std::uint64_t> memory_usage() const override { return view_.memory_usage(); }
+    std::optional<std::uint64_t> memory_working_set() const override {
+        return view_.memory_working_set();
+    }
     // Through the cgroup's own files when we may write them (cgroup.kill, cgroup.freeze),
     // else KillUnit. The keeper ignores every signal but SIGKILL.
     void signal_all(int sig) override;

@@ -21,6 +21,7 @@ struct RunOptions {
     std::string driver, cgroup_root, log, result_file, chdir, systemd_manager, job;
     std::string memory_default;  // --memory auto without history
     std::string io_weight;
+    std::string jobs, jobs_memory_threshold;
     std::vector<std::string> io_max;
     std::vector<std::string> setenv;
     // locks

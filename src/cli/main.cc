@@ -159,6 +159,18 @@ void add_run_options(CLI::App& app, Invocation& in) {
         ->type_name("DUR")
         ->group(limits);
 
+    const std::string jobs = "Jobs";
+    app.add_option("--jobs", run.jobs,
+                   "Be COMMAND's jobserver (make, cargo): up to N jobs at once, 'cpus' for one "
+                   "per CPU; with --memory, fewer while memory is tight")
+        ->type_name("N|cpus")
+        ->group(jobs);
+    app.add_option("--jobs-memory-threshold", run.jobs_memory_threshold,
+                   "Hold tokens back before memory use reaches this share of the limit "
+                   "(default 75%; 'off': a plain jobserver)")
+        ->type_name("PCT|off")
+        ->group(jobs);
+
     const std::string command = "Command";
     app.add_option("-C,--chdir", run.chdir, "Run COMMAND in DIR")->type_name("DIR")->group(command);
     app.add_option("-E,--setenv", run.setenv, "Set NAME=VALUE in COMMAND's environment (repeat)")

@@ -1,3 +1,4 @@
+#include <sched.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,6 +24,31 @@ std::uint64_t parse_count(const std::string& text) {
     if (!value || *value == 0)
         throw UsageError("invalid number '" + text + "' (use a whole number above 0, e.g. 500)");
     return *value;
+}
+
+// --jobs N|cpus and --jobs-memory-threshold PCT|off.
+JobsSpec parse_jobs(const std::string& jobs, const std::string& threshold) {
+    JobsSpec spec;
+    if (jobs == "cpus") {
+        cpu_set_t cpus;
+        CPU_ZERO(&cpus);
+        int count = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;
+        spec.max = static_cast<unsigned>(count > 0 ? count : ::sysconf(_SC_NPROCESSORS_ONLN));
+    } else {
+        auto value = parse_whole_number(jobs);
+        if (!value || *value == 0 || *value > 4096)
+            throw UsageError("--jobs: expected a number from 1 to 4096 or 'cpus', got '" + jobs +
+                             "'");
+        spec.max = static_cast<unsigned>(*value);
+    }
+    if (threshold == "off") {
+        spec.memory_rule = false;
+    } else if (!threshold.empty()) {
+        spec.memory_threshold =
+            option_value("--jobs-memory-threshold", threshold,
+                         [](const std::string& t) { return parse_percentage(t, 100.0); });
+    }
+    return spec;
 }
 
 void describe_limits(const Limits& limits, std::string& out) {
@@ -201,6 +227,10 @@ RunSpec to_run_spec(const RunOptions& o, const GlobalOptions& global) {
         spec.memory_warn =
             option_value(o.source("--memory-warn"), o.memory_warn,
                          [](const std::string& t) { return parse_percentage(t, 100.0); });
+    if (!o.jobs.empty())
+        spec.jobs = parse_jobs(o.jobs, o.jobs_memory_threshold);
+    else if (!o.jobs_memory_threshold.empty())
+        throw UsageError("--jobs-memory-threshold goes with --jobs");
     if (!o.timeout.empty())
         spec.timeout = option_value(o.source("--timeout"), o.timeout, parse_duration);
     if (!o.kill_after.empty())
@@ -239,6 +269,7 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
         for (size_t i = 1; i < spec.argv.size(); ++i) out += " " + spec.argv[i];
         out += "\n";
         describe_limits(plan.limits, out);
+        if (spec.jobs) out += "jobs: " + std::to_string(spec.jobs->max) + "\n";
         if (spec.timeout.count() > 0)
             out +=
                 "timeout: " + format_duration(std::chrono::duration<double>(spec.timeout).count()) +
@@ -266,6 +297,16 @@ int run_command(const RunOptions& options, const GlobalOptions& global) {
     RunResult& result = *outcome.result;
 
     if (result.oom_killed) message(global, describe_oom(result));
+    if (result.jobs && global.verbosity > 0) {
+        const JobsResult& jobs = *result.jobs;
+        std::string line = "jobs: at most " + std::to_string(jobs.peak_parallel) + " of " +
+                           std::to_string(jobs.max) + " at once";
+        if (jobs.memory_threshold_bytes)
+            line += "; held back " + format_duration(jobs.seconds_throttled) +
+                    " by memory (up to " + std::to_string(jobs.tokens_withheld_max) +
+                    " tokens, threshold " + format_size(*jobs.memory_threshold_bytes) + ")";
+        message(global, line);
+    }
     if (!options.result_file.empty()) {
         try {
             write_result_file(options.result_file, result);

@@ -58,6 +58,19 @@ std::string to_json(const RunResult& r) {
         {"memory_reservation_source", or_null(r.memory_reservation_source, same)},
         {"job", r.job.empty() ? Json(nullptr) : Json(r.job)},
         {"log_error", or_null(r.log_error, same)},
+        {"jobs", or_null(r.jobs,
+                         [&](const JobsResult& jobs) {
+                             return Json{
+                                 {"max", jobs.max},
+                                 {"peak_parallel", jobs.peak_parallel},
+                                 {"seconds_throttled", seconds(jobs.seconds_throttled)},
+                                 {"tokens_withheld_max", jobs.tokens_withheld_max},
+                                 {"memory_threshold_bytes", jobs.memory_threshold_bytes
+                                                                ? Json(*jobs.memory_threshold_bytes)
+                                                                : Json(nullptr)},
+                                 {"pressure_events", jobs.pressure_events},
+                             };
+                         })},
     };
     return to_text(json);
 }

@@ -17,6 +17,7 @@
 #include <limits>
 
 #include "command.h"
+#include "jobserver.h"
 #include "spdlog/spdlog.h"
 #include "supervise/error.h"
 #include "supervise/parse.h"
@@ -30,7 +31,24 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-enum Tag : std::uint64_t { kExit, kSignal, kTimeout, kKillAfter, kMemoryWatch, kStdout, kStderr };
+enum Tag : std::uint64_t {
+    kExit,
+    kSignal,
+    kTimeout,
+    kKillAfter,
+    kMemoryWatch,
+    kStdout,
+    kStderr,
+    kJobsLook,
+    kJobsTokens,
+    kPressure
+};
+
+// How often the jobserver looks at its tokens (and, with the memory rule, at memory).
+constexpr std::chrono::milliseconds kJobsLookRule{50}, kJobsLookPlain{100};
+// A PSI stall of 150ms within 2s (the shortest window every writer may ask for) holds
+// tokens back for the window.
+constexpr std::chrono::milliseconds kPressureStall{150}, kPressureWindow{2000};
 
 const std::vector<int> kForwardedSignals{SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
 
@@ -73,6 +91,17 @@ void validate(const RunSpec& spec) {
     if (spec.limits.swap_max && spec.limits.memory_max &&
         *spec.limits.swap_max > std::numeric_limits<std::uint64_t>::max() - *spec.limits.memory_max)
         throw UsageError("--memory plus --swap is too large");
+    if (spec.jobs && (spec.jobs->max < 1 || spec.jobs->max > run::kMostJobs))
+        throw UsageError("--jobs must be from 1 to " + std::to_string(run::kMostJobs));
+    if (spec.jobs && spec.jobs->memory_threshold) {
+        double share = *spec.jobs->memory_threshold;
+        if (share <= 0.1 || share > 1)
+            throw UsageError("--jobs-memory-threshold must be a percentage in (10, 100]");
+        if (!spec.limits.memory_max && !spec.limits.memory_high)
+            throw UsageError(
+                "--jobs-memory-threshold needs --memory or --memory-high (it is a share of "
+                "that limit)");
+    }
     for (const auto& [name, value] : spec.setenv)
         if (name.empty() || name.find('=') != std::string::npos)
             throw UsageError("invalid environment variable name '" + name + "'");
@@ -111,7 +140,10 @@ class Run::Impl {
     std::optional<sys::ChildProcess> child_;
     std::unique_ptr<sys::SignalFd> signals_;
     sys::Epoll epoll_;
-    sys::TimerFd timeout_timer_, kill_timer_, memory_timer_;
+    sys::TimerFd timeout_timer_, kill_timer_, memory_timer_, jobs_timer_;
+    std::unique_ptr<run::Jobserver> jobserver_;
+    std::optional<sys::PressureTrigger> pressure_;
+    Clock::time_point pressure_until_;
     sys::UniqueFd stdout_pipe_, stderr_pipe_, log_;
     Clock::time_point started_;
     Clock::time_point timed_out_at_;
@@ -129,6 +161,8 @@ class Run::Impl {
     void handle_signals();
     void on_timeout();
     void check_memory();
+    void start_jobserver_loop();
+    void look_at_jobs();
     void pump(sys::UniqueFd& pipe, int our_fd, std::string* capture);
     void log_failed(int err);
     // Our stdout and stderr still have a reader (after EPIPE their copy stops).
@@ -168,6 +202,21 @@ void Run::Impl::launch() {
     plan.environment = std::move(environment);
     plan.chdir = spec_.chdir;
     plan.cgroup_fd = cgroup_->clone_into_fd();
+    if (spec_.jobs) {
+        std::optional<run::TokenRule> rule;
+        auto limit = spec_.limits.memory_max ? spec_.limits.memory_max : spec_.limits.memory_high;
+        if (limit && spec_.jobs->memory_rule) {
+            double share = spec_.jobs->memory_threshold.value_or(0.75);
+            auto high = static_cast<std::uint64_t>(share * static_cast<double>(*limit));
+            auto low = static_cast<std::uint64_t>((share - 0.1) * static_cast<double>(*limit));
+            rule.emplace(high, low);
+        }
+        jobserver_ = std::make_unique<run::Jobserver>(spec_.jobs->max, std::move(rule));
+        for (const auto& word : jobserver_->set_environment(plan.environment))
+            spdlog::debug("MAKEFLAGS: '{}' replaced by the jobserver's -j{}", word,
+                          spec_.jobs->max);
+        plan.inherit_fds = jobserver_->command_fds();
+    }
     sys::Pipe out, err;
     bool piped = spec_.log_path || spec_.capture_output;
     if (piped) {
@@ -217,6 +266,7 @@ void Run::Impl::launch() {
         memory_timer_.arm_periodic(std::chrono::milliseconds(100));
         epoll_.add(memory_timer_.fd(), kMemoryWatch);
     }
+    if (jobserver_) start_jobserver_loop();
     if (piped) {
         stdout_pipe_ = std::move(out.read);
         stderr_pipe_ = std::move(err.read);
@@ -275,6 +325,43 @@ void Run::Impl::check_memory() {
     emit(RunEvent::Kind::memory_warning, "warning: memory usage " + format_size(*usage) +
                                              " crossed " + share + " of the " + format_size(limit) +
                                              " limit");
+}
+
+void Run::Impl::start_jobserver_loop() {
+    bool rule = jobserver_->has_rule();
+    jobs_timer_.arm_periodic(rule ? kJobsLookRule : kJobsLookPlain);
+    epoll_.add(jobs_timer_.fd(), kJobsLook);
+    if (rule) {
+        pressure_ = sys::PressureTrigger::open(cgroup_->memory_pressure_file(), kPressureStall,
+                                               kPressureWindow);
+        epoll_.add(jobserver_->takeback_fd(), kJobsTokens, EPOLLIN | EPOLLET);
+        if (pressure_)
+            epoll_.add(pressure_->fd(), kPressure, EPOLLPRI);
+        else
+            spdlog::debug("jobs: no PSI trigger on {}: the memory rule watches usage only",
+                          cgroup_->memory_pressure_file());
+        auto threshold = *jobserver_->result().memory_threshold_bytes;
+        spdlog::debug("jobs: up to {}, fewer while memory is above {}", spec_.jobs->max,
+                      format_size(threshold));
+    }
+    look_at_jobs();
+}
+
+void Run::Impl::look_at_jobs() {
+    auto now = Clock::now();
+    std::optional<std::uint64_t> working_set;
+    if (jobserver_->has_rule()) working_set = cgroup_->memory_working_set();
+    bool was_withholding = jobserver_->withholding();
+    jobserver_->update(now, working_set, now < pressure_until_);
+    bool withholding = jobserver_->withholding();
+    if (withholding != was_withholding) {
+        auto limit = *jobserver_->result().memory_threshold_bytes;
+        auto of = spec_.limits.memory_max ? spec_.limits.memory_max : spec_.limits.memory_high;
+        spdlog::debug("jobs: {} of {} (memory {} of {}){}", jobserver_->running(), spec_.jobs->max,
+                      working_set ? format_size(*working_set) : std::string("unknown"),
+                      format_size(of.value_or(limit)),
+                      withholding ? ": holding tokens back" : ": tokens go out again");
+    }
 }
 
 void Run::Impl::pump(sys::UniqueFd& pipe, int our_fd, std::string* capture) {
@@ -337,6 +424,17 @@ std::optional<RunResult> Run::Impl::wait_until(std::optional<Clock::time_point> 
                 case kMemoryWatch:
                     check_memory();
                     break;
+                case kJobsLook:
+                    if (jobs_timer_.consume()) look_at_jobs();
+                    break;
+                case kJobsTokens:
+                    jobserver_->on_pipe_written();
+                    break;
+                case kPressure:
+                    jobserver_->count_pressure_event();
+                    pressure_until_ = Clock::now() + kPressureWindow;
+                    look_at_jobs();
+                    break;
                 case kStdout:
                     if (stdout_pipe_)
                         pump(stdout_pipe_, STDOUT_FILENO,
@@ -393,6 +491,10 @@ void Run::Impl::finish(const siginfo_t& info) {
                                   : nullptr);
     }
 
+    if (jobserver_) {
+        result_.jobs = jobserver_->result();
+        pressure_.reset();  // (its file is the cgroup's)
+    }
     auto stats = CgroupStats::combine(at_exit, cgroup_->stats());
     result_.memory_peak_bytes = stats.memory_peak;
     result_.oom_kills = stats.oom_kills;

@@ -1,5 +1,6 @@
 #include "supervise/sys/events.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
@@ -153,6 +154,18 @@ bool Inotify::wait_until(const std::string& path, std::uint32_t mask,
         inotify.drain();
     }
     return true;
+}
+
+std::optional<PressureTrigger> PressureTrigger::open(const std::string& path,
+                                                     std::chrono::microseconds stall,
+                                                     std::chrono::microseconds window) {
+    UniqueFd fd(::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC));
+    if (!fd) return std::nullopt;
+    std::string trigger =
+        "some " + std::to_string(stall.count()) + " " + std::to_string(window.count());
+    // (the kernel reads the text up to its NUL)
+    if (::write(fd.get(), trigger.c_str(), trigger.size() + 1) < 0) return std::nullopt;
+    return PressureTrigger(std::move(fd));
 }
 
 }  // namespace supervise::sys

@@ -37,6 +37,7 @@ struct ChildArgs {
     const char* chdir;
     int stdout_fd, stderr_fd, go_fd, status_fd;
     int parent_go_fd, parent_status_fd;  // the parent's ends, closed in the child
+    std::vector<int> inherit_fds;
 };
 
 [[noreturn]] void child_main(const ChildArgs& a) {
@@ -53,6 +54,7 @@ struct ChildArgs {
 
     if (a.stdout_fd >= 0) ::dup2(a.stdout_fd, 1);
     if (a.stderr_fd >= 0) ::dup2(a.stderr_fd, 2);
+    for (int fd : a.inherit_fds) ::fcntl(fd, F_SETFD, 0);
     sigset_t empty;
     sigemptyset(&empty);
     ::sigprocmask(SIG_SETMASK, &empty, nullptr);
@@ -196,6 +198,7 @@ ChildProcess ChildProcess::spawn_held(const ExecPlan& plan) {
     args.status_fd = status.write.get();
     args.parent_go_fd = go.write.get();
     args.parent_status_fd = status.read.get();
+    args.inherit_fds = plan.inherit_fds;
 
     ChildProcess child;
     pid_t pid =

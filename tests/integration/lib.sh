@@ -130,14 +130,17 @@ wait_for_file() {
 }
 
 # json FIELD [FILE]: a field of the JSON object in FILE (default: the last run's stdout,
-# which must hold only that object); strings raw, null as "null", booleans as true/false.
+# which must hold only that object); strings raw, null as "null", booleans as true/false;
+# a.b is field b of the object in field a.
 json() {
     local f=${2:-$W/out}
     "$PY" - "$1" "$f" <<'EOF' || fail "stdout is not one JSON object with field '$1'$(_last_run)"
 import json, sys
 with open(sys.argv[2]) as f:
     obj = json.load(f)
-v = obj[sys.argv[1]]
+v = obj
+for key in sys.argv[1].split("."):  # a.b: field b of object a
+    v = v[key]
 print(v if isinstance(v, str) else json.dumps(v))
 EOF
 }

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -84,6 +85,23 @@ class Inotify {
   private:
     UniqueFd fd_;
     std::vector<int> watches_;
+};
+
+// A PSI trigger (Documentation/accounting/psi.rst) on a pressure file such as a cgroup's
+// memory.pressure: its descriptor polls EPOLLPRI each time some task of the cgroup was
+// stalled for more than `stall` within a `window` (2s, 4s...: what the kernel allows
+// writers without CAP_SYS_RESOURCE too).
+class PressureTrigger {
+  public:
+    // Nothing where the kernel has no PSI, the file is missing or refuses the trigger.
+    static std::optional<PressureTrigger> open(const std::string& path,
+                                               std::chrono::microseconds stall,
+                                               std::chrono::microseconds window);
+    int fd() const { return fd_.get(); }
+
+  private:
+    explicit PressureTrigger(UniqueFd fd) : fd_(std::move(fd)) {}
+    UniqueFd fd_;
 };
 
 }  // namespace supervise::sys

@@ -1,6 +1,7 @@
 #pragma once
 // Owning wrapper of a file descriptor: outside sys/, descriptors are closed only by it.
 
+#include <cstddef>
 #include <utility>
 
 namespace supervise::sys {
@@ -34,5 +35,11 @@ struct Pipe {
     UniqueFd write;
     static Pipe create(bool nonblocking_read = false);
 };
+
+// Opens fd's pipe (or fifo) again through /proc/self/fd: a file description of its own, so
+// its O_NONBLOCK (flags) is not the one other holders of fd share. Throws SystemError.
+UniqueFd reopen(int fd, int flags);
+// Bytes waiting to be read in a pipe (FIONREAD); 0 when that cannot be told.
+std::size_t pending_bytes(int fd);
 
 }  // namespace supervise::sys

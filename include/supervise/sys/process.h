@@ -49,6 +49,9 @@ struct ExecPlan {
     int stdout_fd = -1;  // dup2'ed onto 1 when >= 0
     int stderr_fd = -1;  // dup2'ed onto 2 when >= 0
     int cgroup_fd = -1;  // clone straight into this cgroup (CLONE_INTO_CGROUP) when >= 0
+    // Close-on-exec descriptors of ours the command inherits, at the same numbers (a
+    // jobserver's pipe): the flag is cleared in the child only.
+    std::vector<int> inherit_fds;
 };
 
 class ChildProcess {
