@@ -143,5 +143,36 @@ TEST(RunApi, TimeoutEndsWith124) {
     EXPECT_LT(result.wall_seconds, 5);
 }
 
+TEST(RunApi, JobsGiveTheCommandAJobserver) {
+    // A client of the pipe: take a token, note that it got one, give it back.
+    auto spec = spec_for({"bash", "-c",
+                          "r=${MAKEFLAGS##*auth=}; w=${r#*,}; r=${r%,*}; "
+                          "eval \"exec 8<&$r 9>&$w\"; "
+                          "printf '%s\\n' \"$MAKEFLAGS\"; head -c 2 <&8; printf ++ >&9"});
+    spec.setenv.emplace_back("MAKEFLAGS", "-j99 -k");
+    spec.jobs.emplace();
+    spec.jobs->max = 3;
+    spec.capture_output = true;
+    RunResult result = supervise::Run::start(spec).wait();
+    EXPECT_EQ(result.exit_code, 0) << result.captured_stderr;
+    EXPECT_NE(result.captured_stdout.find("-k -j3 --jobserver-auth="), std::string::npos)
+        << result.captured_stdout;
+    EXPECT_NE(result.captured_stdout.find("\n++"), std::string::npos) << result.captured_stdout;
+    ASSERT_TRUE(result.jobs);
+    EXPECT_EQ(result.jobs->max, 3u);
+    EXPECT_FALSE(result.jobs->memory_threshold_bytes);  // no memory limit: plain
+
+    // With a limit the tokens go out one at a time (slow start): this client takes one.
+    spec.argv = {"bash", "-c", "r=${MAKEFLAGS##*auth=}; r=${r%,*}; head -c 1 <&$r"};
+    spec.limits.memory_max = 512u << 20;
+    result = supervise::Run::start(spec).wait();
+    EXPECT_EQ(result.captured_stdout, "+");
+    ASSERT_TRUE(result.jobs);
+    EXPECT_EQ(result.jobs->memory_threshold_bytes, (512u << 20) * 3 / 4);
+
+    spec.jobs->max = 0;
+    EXPECT_THROW(supervise::Run::start(spec), UsageError);
+}
+
 }  // namespace
 }  // namespace supervise

@@ -130,7 +130,7 @@ TEST(Jobserver, RuleHandsOutTokensOneAtATimeAndTakesFreeOnesBack) {
     EXPECT_EQ(sys::pending_bytes(fds[0]), 1u);
     jobs.update(clock.tick(), 10 * MiB, false);
     EXPECT_EQ(sys::pending_bytes(fds[0]), 1u);  // not taken: no second one
-    jobs.on_pipe_written();                      // (the event of our own write)
+    jobs.on_pipe_written();                     // (the event of our own write)
     // Slow start: a client takes it; no more until a job has ended.
     char token;
     ASSERT_EQ(::read(fds[0], &token, 1), 1);
