@@ -7,15 +7,17 @@
 #@ conformance
 . "$TESTS_DIR/lib.sh"
 
-# Allocates 1M at a time up to 96M (past the 48M soft limit) for at most 6s, then holds.
+# Allocates 256K at a time up to 72M (past the 48M soft limit) for at most 4s, then holds
+# for 1s. Throttled hard (a slow guest), it may still be at it when --timeout ends it:
+# the stalls are what counts here.
 alloc='import time
 t = time.time(); chunks = []
-while len(chunks) < 96 and time.time() - t < 6:
-    chunks.append(b"x" * (1 << 20))
+while len(chunks) < 288 and time.time() - t < 4:
+    chunks.append(b"x" * (1 << 18))
 time.sleep(1)'
-run --memory-high 48M --jobs 4 --json --timeout 30 -- "$PY" -c "$alloc"
+run --memory-high 48M --jobs 4 --json --timeout 15 --kill-after 1 -- "$PY" -c "$alloc"
 skip_if_unenforceable --memory-high
-assert_status 0
+[ "$RC" = 0 ] || [ "$RC" = 124 ] || fail "exit status $RC, expected 0 (or 124: still throttled at the timeout)$(_last_run)"
 driver=$(json driver)
 unified=$(json cgroup)
 if [ "$driver" = hybrid ] || { [ "$driver" = systemd ] && [ -d /sys/fs/cgroup/unified ]; }; then
