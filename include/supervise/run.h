@@ -30,9 +30,10 @@ struct RunEvent {
 struct JobsSpec {
     unsigned max = 1;  // jobs at once, the client's own first one included (1..4096)
     // The memory rule, with a memory limit (--memory, else --memory-high): free tokens are
-    // withheld while the working set, counting each running job at the largest share per
-    // job seen in the last 10s, would reach this share of the limit with one job more;
-    // after crossing it, until it is below the share less 0.10. Unset: 0.75 with a limit.
+    // withheld while the working set is at or above this share of the limit (then until
+    // it is below the share less 0.10), and below it unless one job more fits under the
+    // limit, each running job counted at the largest share per job seen in the last 10s
+    // (supervise(1), JOBSERVER). Unset: 0.75.
     std::optional<double> memory_threshold;
     bool memory_rule = true;  // false: a plain jobserver even with a memory limit
 };

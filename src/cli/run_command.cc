@@ -1,6 +1,7 @@
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -33,7 +34,8 @@ JobsSpec parse_jobs(const std::string& jobs, const std::string& threshold) {
         cpu_set_t cpus;
         CPU_ZERO(&cpus);
         int count = ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 0;
-        spec.max = static_cast<unsigned>(count > 0 ? count : ::sysconf(_SC_NPROCESSORS_ONLN));
+        if (count <= 0) count = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+        spec.max = static_cast<unsigned>(std::clamp(count, 1, 4096));
     } else {
         auto value = parse_whole_number(jobs);
         if (!value || *value == 0 || *value > 4096)

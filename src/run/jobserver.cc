@@ -18,6 +18,8 @@ constexpr auto kShareWindow = std::chrono::seconds(10);
 constexpr auto kRiseWindow = std::chrono::milliseconds(500);
 // One token more at most this often: a job that has just started has not allocated yet.
 constexpr auto kGrantPace = std::chrono::milliseconds(250);
+// Slow start: one grant more per this much time, ends or not (a long link holding tokens).
+constexpr auto kSlowStartStep = std::chrono::seconds(5);
 constexpr char kToken = '+';
 
 // MAKEFLAGS words: split at unescaped blanks (make writes a blank inside a word as "\ ").
@@ -80,6 +82,13 @@ std::string jobserver_makeflags(std::string_view existing, unsigned max, int rea
     return out;
 }
 
+TokenRule::TokenRule(std::uint64_t limit, double threshold)
+    : limit_(limit),
+      high_(static_cast<std::uint64_t>(threshold * static_cast<double>(limit))),
+      low_(
+          static_cast<std::uint64_t>(std::max(0.0, threshold - 0.1) * static_cast<double>(limit))) {
+}
+
 bool TokenRule::allows_more(Clock::time_point now, unsigned running, unsigned waiting,
                             std::optional<std::uint64_t> working_set, bool pressure) {
     if (!working_set) {
@@ -98,14 +107,18 @@ bool TokenRule::allows_more(Clock::time_point now, unsigned running, unsigned wa
     std::uint64_t earlier = recent_.front().second;
     std::uint64_t rise = *working_set > earlier ? *working_set - earlier : 0;
 
-    std::uint64_t projected = std::max(*working_set, per_job * running) +
-                              per_job * static_cast<std::uint64_t>(waiting) + rise;
+    // The threshold: memory in use (and still rising) above it holds tokens back.
+    std::uint64_t in_use = *working_set + rise;
     if (crossed_) {
-        if (projected < low_ && !pressure) crossed_ = false;
-    } else if (projected >= high_ || pressure) {
+        if (in_use < low_ && !pressure) crossed_ = false;
+    } else if (in_use >= high_ || pressure) {
         crossed_ = true;
     }
-    return !crossed_ && projected + per_job < high_;
+    // Below it, one job more must fit under the limit itself when every running job and
+    // every free token grows to the largest share seen.
+    std::uint64_t projected = std::max(*working_set, per_job * running) +
+                              per_job * static_cast<std::uint64_t>(waiting) + rise;
+    return !crossed_ && projected + per_job < limit_;
 }
 
 Jobserver::Jobserver(unsigned max, std::optional<TokenRule> rule)
@@ -113,7 +126,7 @@ Jobserver::Jobserver(unsigned max, std::optional<TokenRule> rule)
     auto pipe = sys::Pipe::create();
     read_ = std::move(pipe.read);
     write_ = std::move(pipe.write);
-    takeback_ = sys::reopen(read_.get(), O_RDONLY | O_NONBLOCK);
+    if (rule_) takeback_ = sys::reopen(read_.get(), O_RDONLY | O_NONBLOCK);
     result_.max = max;
     result_.peak_parallel = 1;
     if (rule_) result_.memory_threshold_bytes = rule_->high();
@@ -157,10 +170,10 @@ void Jobserver::give(unsigned tokens) {
 }
 
 void Jobserver::on_pipe_written() {
-    // (our own grant wakes the watch too; one coinciding with a job's end is not counted,
-    // which only slows the start)
+    // (our own grant wakes the watch too, unless a client took it first: the next look
+    // forgets it. An end that coincides with it is seen at that look, as fewer tokens in use.)
     if (std::exchange(own_write_, false)) return;
-    ++ended_;
+    ++ends_since_look_;
     if (withholding_) take_back();
 }
 
@@ -181,17 +194,27 @@ void Jobserver::update(Clock::time_point now, std::optional<std::uint64_t> worki
     if (last_update_ && withholding_)
         result_.seconds_throttled += std::chrono::duration<double>(now - *last_update_).count();
     last_update_ = now;
+    if (!started_) started_ = now;
+    own_write_ = false;
     unsigned waiting = free_in_pipe();
-    running_ = 1 + (max_ - 1 - held_ - waiting);
+    unsigned in_use = max_ - 1 - held_ - waiting;
+    // Jobs that ended since the last look: tokens given back (events), or fewer in use.
+    ended_ += std::max(ends_since_look_, in_use_ > in_use ? in_use_ - in_use : 0);
+    ends_since_look_ = 0;
+    in_use_ = in_use;
+    running_ = 1 + in_use;
     result_.peak_parallel = std::max(result_.peak_parallel, running_);
     if (!rule_) return;
 
     if (rule_->allows_more(now, running_, waiting, working_set, pressure)) {
         withholding_ = false;
-        // Slow start: until jobs have ended, their size is a guess (a job may take long
-        // to allocate): two grants more per job seen ending.
+        // Slow start: a job's size is a guess until it has ended (a job may take long to
+        // allocate), so the grants so far may be at most 1 + two per job seen ending + one
+        // per 5s; and with no token in use, one more always may go out.
         bool paced = !last_grant_ || now - *last_grant_ >= kGrantPace;
-        if (held_ > 0 && waiting == 0 && paced && grants_ < 1 + 2 * ended_) {
+        auto since_start = static_cast<unsigned>((now - *started_) / kSlowStartStep);
+        bool started = grants_ < 1 + 2 * ended_ + since_start || in_use == 0;
+        if (held_ > 0 && waiting == 0 && paced && started) {
             give(1);
             ++grants_;
             last_grant_ = now;

@@ -5,8 +5,8 @@
 //
 // Tokens are counted, not tracked: of the max-1 tokens, those we hold are ours, those in
 // the pipe (FIONREAD) are free, the rest are in use by the command's jobs. The rule hands
-// out one token per look (at most every 250ms, and in slow start at most two per job seen
-// ending) while another job fits, and takes free tokens back (from a
+// out one token per look (at most every 250ms; in slow start at most two per job seen
+// ending, plus one per 5s) while another job fits, and takes free tokens back (from a
 // descriptor of its own, non-blocking, so the clients' blocking reads are untouched) while
 // none does. A token a client holds is never taken from it: the first job always runs.
 
@@ -36,22 +36,23 @@ constexpr unsigned kMostJobs = 4096;
 std::string jobserver_makeflags(std::string_view existing, unsigned max, int read_fd, int write_fd,
                                 std::vector<std::string>& replaced);
 
-// The memory rule's judgement, apart from any descriptor. Each job is counted at the
-// largest working set per running job seen in the last 10s (a job that has just taken its
-// token has not allocated yet); one more job may start while that projection plus one
-// job stays below `high`, where the projection adds what the working set rose in the last
-// 0.5s (jobs still allocating go on). Crossing `high` (or a PSI stall) stops it until the
-// projection is below `low`.
+// The memory rule's judgement, apart from any descriptor. The threshold: while the
+// working set (plus what it rose in the last 0.5s: jobs still allocating go on) is at or
+// above `threshold` of the limit, or after a PSI stall, no token goes out, until it is
+// below `threshold` less 0.10. Below it, one job more may start when it fits under the
+// limit itself with every running job (and free token) counted at the largest working
+// set per running job seen in the last 10s: a job that has just taken its token has not
+// allocated yet.
 class TokenRule {
   public:
-    TokenRule(std::uint64_t high, std::uint64_t low) : high_(high), low_(low) {}
+    TokenRule(std::uint64_t limit, double threshold);
     // running: jobs holding a token, plus the first; waiting: tokens free in the pipe.
     bool allows_more(Clock::time_point now, unsigned running, unsigned waiting,
                      std::optional<std::uint64_t> working_set, bool pressure);
     std::uint64_t high() const { return high_; }
 
   private:
-    std::uint64_t high_, low_;
+    std::uint64_t limit_, high_, low_;
     bool crossed_ = false;
     std::deque<std::pair<Clock::time_point, std::uint64_t>> shares_;  // decreasing
     std::deque<std::pair<Clock::time_point, std::uint64_t>> recent_;  // working sets, 0.5s
@@ -71,9 +72,10 @@ class Jobserver {
     bool has_rule() const { return rule_.has_value(); }
     // One look: counts the tokens, then grants one or takes the free ones back.
     void update(Clock::time_point now, std::optional<std::uint64_t> working_set, bool pressure);
-    // With a rule the caller watches takeback_fd() (EPOLLIN | EPOLLET: an event per write
-    // to the pipe) and calls on_pipe_written(): a job has ended and given its token back,
-    // which the rule takes while it withholds().
+    // With a rule the caller watches takeback_fd() (EPOLLIN | EPOLLET: an event for a write
+    // to the pipe, several writes between two waits possibly as one) and calls
+    // on_pipe_written(): a job has ended and given its token back, which the rule takes
+    // while it withholds(). Ends are also seen at each look, as fewer tokens in use.
     bool withholding() const { return withholding_; }
     int takeback_fd() const { return takeback_.get(); }
     void on_pipe_written();
@@ -95,7 +97,10 @@ class Jobserver {
     unsigned running_ = 1;
     bool withholding_ = false;
     unsigned grants_ = 0, ended_ = 0;  // tokens we handed out; jobs seen ending
-    bool own_write_ = false;
+    unsigned ends_since_look_ = 0;     // tokens given back (pipe events) since the last look
+    unsigned in_use_ = 0;              // at the last look
+    bool own_write_ = false;           // our grant's own pipe event is still to come
+    std::optional<Clock::time_point> started_;
     std::optional<Clock::time_point> last_update_, last_grant_;
     JobsResult result_;
 };

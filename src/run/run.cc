@@ -144,6 +144,7 @@ class Run::Impl {
     std::unique_ptr<run::Jobserver> jobserver_;
     std::optional<sys::PressureTrigger> pressure_;
     Clock::time_point pressure_until_;
+    bool pressure_watched_ = false;
     sys::UniqueFd stdout_pipe_, stderr_pipe_, log_;
     Clock::time_point started_;
     Clock::time_point timed_out_at_;
@@ -206,10 +207,7 @@ void Run::Impl::launch() {
         std::optional<run::TokenRule> rule;
         auto limit = spec_.limits.memory_max ? spec_.limits.memory_max : spec_.limits.memory_high;
         if (limit && spec_.jobs->memory_rule) {
-            double share = spec_.jobs->memory_threshold.value_or(0.75);
-            auto high = static_cast<std::uint64_t>(share * static_cast<double>(*limit));
-            auto low = static_cast<std::uint64_t>((share - 0.1) * static_cast<double>(*limit));
-            rule.emplace(high, low);
+            rule.emplace(*limit, spec_.jobs->memory_threshold.value_or(0.75));
         }
         jobserver_ = std::make_unique<run::Jobserver>(spec_.jobs->max, std::move(rule));
         for (const auto& word : jobserver_->set_environment(plan.environment))
@@ -335,11 +333,13 @@ void Run::Impl::start_jobserver_loop() {
         pressure_ = sys::PressureTrigger::open(cgroup_->memory_pressure_file(), kPressureStall,
                                                kPressureWindow);
         epoll_.add(jobserver_->takeback_fd(), kJobsTokens, EPOLLIN | EPOLLET);
-        if (pressure_)
+        if (pressure_) {
             epoll_.add(pressure_->fd(), kPressure, EPOLLPRI);
-        else
+            pressure_watched_ = true;
+        } else {
             spdlog::debug("jobs: no PSI trigger on {}: the memory rule watches usage only",
                           cgroup_->memory_pressure_file());
+        }
         auto threshold = *jobserver_->result().memory_threshold_bytes;
         spdlog::debug("jobs: up to {}, fewer while memory is above {}", spec_.jobs->max,
                       format_size(threshold));
@@ -351,6 +351,10 @@ void Run::Impl::look_at_jobs() {
     auto now = Clock::now();
     std::optional<std::uint64_t> working_set;
     if (jobserver_->has_rule()) working_set = cgroup_->memory_working_set();
+    if (pressure_ && !pressure_watched_ && now >= pressure_until_) {
+        epoll_.add(pressure_->fd(), kPressure, EPOLLPRI);
+        pressure_watched_ = true;
+    }
     bool was_withholding = jobserver_->withholding();
     jobserver_->update(now, working_set, now < pressure_until_);
     bool withholding = jobserver_->withholding();
@@ -431,6 +435,10 @@ std::optional<RunResult> Run::Impl::wait_until(std::optional<Clock::time_point> 
                     jobserver_->on_pipe_written();
                     break;
                 case kPressure:
+                    // Unwatched for the window: a trigger fires at most once per window,
+                    // and a descriptor in error (PSI switched off) would fire forever.
+                    epoll_.remove(pressure_->fd());
+                    pressure_watched_ = false;
                     jobserver_->count_pressure_event();
                     pressure_until_ = Clock::now() + kPressureWindow;
                     look_at_jobs();

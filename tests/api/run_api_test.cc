@@ -162,7 +162,7 @@ TEST(RunApi, JobsGiveTheCommandAJobserver) {
     EXPECT_EQ(result.jobs->max, 3u);
     EXPECT_FALSE(result.jobs->memory_threshold_bytes);  // no memory limit: plain
 
-    // With a limit the tokens go out one at a time (slow start): this client takes one.
+    // With a limit the memory rule hands tokens out (one at a time): this client takes one.
     spec.argv = {"bash", "-c", "r=${MAKEFLAGS##*auth=}; r=${r%,*}; head -c 1 <&$r"};
     spec.limits.memory_max = 512u << 20;
     result = supervise::Run::start(spec).wait();

@@ -6,7 +6,7 @@
 # command inherits the pipe's two descriptors and none other of ours; CARGO_MAKEFLAGS names
 # the same pipe. Bad values: 125 with one line.
 #@ conformance
-. "$TESTS_DIR/lib.sh"
+. "$TESTS_DIR/lock_lib.sh"
 
 command -v make >/dev/null || skip "GNU make is not installed (tests/install-deps.sh installs it)"
 
@@ -38,7 +38,7 @@ flags=$(cat "$W/b/flags")
 assert_contains "$flags" "-j4" "MAKEFLAGS make saw"
 assert_contains "$flags" "--jobserver-auth=" "MAKEFLAGS make saw"
 assert_not_contains "$flags" "j99" "MAKEFLAGS make saw"
-assert_contains "$flags" "k" "the caller's -k kept in MAKEFLAGS"
+assert_match "$flags" "^MAKEFLAGS=k " "the caller's -k kept in MAKEFLAGS"
 assert_contains "$ERR" "'-j99' replaced by the jobserver's -j4" "-v on stderr"
 sed -n '/^{/,$p' "$W/out" >"$W/result.json"
 assert_eq 4 "$(json jobs.max "$W/result.json")" "jobs.max"
@@ -47,6 +47,18 @@ assert_cmp "$jpeak" '<=' 4 "jobs.peak_parallel"
 assert_cmp "$jpeak" '>=' 2 "jobs.peak_parallel"
 assert_eq null "$(json jobs.memory_threshold_bytes "$W/result.json")" "no memory rule without --memory"
 assert_cmp "$(json jobs.seconds_throttled "$W/result.json")" '==' 0 "jobs.seconds_throttled"
+
+# With a lock's memory budget: the run reserves its --memory, and the jobserver (now with
+# the memory rule) still drives the build.
+rm -f "$W/b/log"
+run --lock jobs --capacity 1G --memory 300M --jobs 4 \
+    --json -C "$W/b" -- make
+assert_status 0
+assert_eq 16 "$(grep -c '^end ' "$W/b/log")" "targets that ran under --lock --capacity"
+assert_cmp "$(max_concurrent "$W/b/log")" '<=' 4 "targets at once under --lock --capacity --jobs 4"
+sed -n '/^{/,$p' "$W/out" >"$W/result.json"
+assert_eq $((300 * MiB)) "$(json memory_reserved_bytes "$W/result.json")" "reservation"
+assert_eq $((225 * MiB)) "$(json jobs.memory_threshold_bytes "$W/result.json")" "threshold: 75% of --memory"
 
 # A sub-make is the command's grandchild: it takes its tokens from the same pipe, so the
 # parent's 8 targets and the sub-make's 8 together stay within 3.
