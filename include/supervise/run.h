@@ -32,7 +32,7 @@ struct JobsSpec {
     // The memory rule, with a memory limit (--memory, else --memory-high): free tokens are
     // withheld while the working set is at or above this share of the limit (then until
     // it is below the share less 0.10), and below it unless one job more fits under the
-    // limit, each running job counted at the largest share per job seen in the last 10s
+    // limit, each running job counted at the largest share per job seen in the last 30s
     // (supervise(1), JOBSERVER). Unset: 0.75.
     std::optional<double> memory_threshold;
     bool memory_rule = true;  // false: a plain jobserver even with a memory limit

@@ -13,13 +13,13 @@ namespace supervise::run {
 
 namespace {
 
-constexpr auto kShareWindow = std::chrono::seconds(10);
+constexpr auto kShareWindow = std::chrono::seconds(30);
 // Jobs still allocating: the working set is assumed to go on rising as it did in this time.
 constexpr auto kRiseWindow = std::chrono::milliseconds(500);
 // One token more at most this often: a job that has just started has not allocated yet.
 constexpr auto kGrantPace = std::chrono::milliseconds(250);
 // Slow start: one grant more per this much time, ends or not (a long link holding tokens).
-constexpr auto kSlowStartStep = std::chrono::seconds(5);
+constexpr auto kSlowStartStep = std::chrono::seconds(30);
 constexpr char kToken = '+';
 
 // MAKEFLAGS words: split at unescaped blanks (make writes a blank inside a word as "\ ").
@@ -209,11 +209,12 @@ void Jobserver::update(Clock::time_point now, std::optional<std::uint64_t> worki
     if (rule_->allows_more(now, running_, waiting, working_set, pressure)) {
         withholding_ = false;
         // Slow start: a job's size is a guess until it has ended (a job may take long to
-        // allocate), so the grants so far may be at most 1 + two per job seen ending + one
-        // per 5s; and with no token in use, one more always may go out.
+        // allocate), so the grants so far may be at most 1 + one per job seen ending (which
+        // doubles the width per job's length, like TCP's) + one per 30s; and with no
+        // token in use, one more always may go out.
         bool paced = !last_grant_ || now - *last_grant_ >= kGrantPace;
         auto since_start = static_cast<unsigned>((now - *started_) / kSlowStartStep);
-        bool started = grants_ < 1 + 2 * ended_ + since_start || in_use == 0;
+        bool started = grants_ < 1 + ended_ + since_start || in_use == 0;
         if (held_ > 0 && waiting == 0 && paced && started) {
             give(1);
             ++grants_;

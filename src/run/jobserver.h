@@ -5,8 +5,8 @@
 //
 // Tokens are counted, not tracked: of the max-1 tokens, those we hold are ours, those in
 // the pipe (FIONREAD) are free, the rest are in use by the command's jobs. The rule hands
-// out one token per look (at most every 250ms; in slow start at most two per job seen
-// ending, plus one per 5s) while another job fits, and takes free tokens back (from a
+// out one token per look (at most every 250ms; in slow start at most one per job seen
+// ending, plus one per 30s) while another job fits, and takes free tokens back (from a
 // descriptor of its own, non-blocking, so the clients' blocking reads are untouched) while
 // none does. A token a client holds is never taken from it: the first job always runs.
 
@@ -41,7 +41,7 @@ std::string jobserver_makeflags(std::string_view existing, unsigned max, int rea
 // above `threshold` of the limit, or after a PSI stall, no token goes out, until it is
 // below `threshold` less 0.10. Below it, one job more may start when it fits under the
 // limit itself with every running job (and free token) counted at the largest working
-// set per running job seen in the last 10s: a job that has just taken its token has not
+// set per running job seen in the last 30s: a job that has just taken its token has not
 // allocated yet.
 class TokenRule {
   public:
