@@ -145,6 +145,7 @@ class Run::Impl {
     std::optional<sys::PressureTrigger> pressure_;
     Clock::time_point pressure_until_;
     bool pressure_watched_ = false;
+    std::uint64_t jobs_limit_ = 0;  // the memory rule's limit (--memory, else --memory-high)
     sys::UniqueFd stdout_pipe_, stderr_pipe_, log_;
     Clock::time_point started_;
     Clock::time_point timed_out_at_;
@@ -207,6 +208,7 @@ void Run::Impl::launch() {
         std::optional<run::TokenRule> rule;
         auto limit = spec_.limits.memory_max ? spec_.limits.memory_max : spec_.limits.memory_high;
         if (limit && spec_.jobs->memory_rule) {
+            jobs_limit_ = *limit;
             rule.emplace(*limit, spec_.jobs->memory_threshold.value_or(0.75));
         }
         jobserver_ = std::make_unique<run::Jobserver>(spec_.jobs->max, std::move(rule));
@@ -359,11 +361,9 @@ void Run::Impl::look_at_jobs() {
     jobserver_->update(now, working_set, now < pressure_until_);
     bool withholding = jobserver_->withholding();
     if (withholding != was_withholding) {
-        auto limit = *jobserver_->result().memory_threshold_bytes;
-        auto of = spec_.limits.memory_max ? spec_.limits.memory_max : spec_.limits.memory_high;
         spdlog::debug("jobs: {} of {} (memory {} of {}){}", jobserver_->running(), spec_.jobs->max,
                       working_set ? format_size(*working_set) : std::string("unknown"),
-                      format_size(of.value_or(limit)),
+                      format_size(jobs_limit_),
                       withholding ? ": holding tokens back" : ": tokens go out again");
     }
 }
