@@ -95,8 +95,14 @@ class RunCgroup {
     // Where the driver wants the child cloned into (CLONE_INTO_CGROUP), or -1 when the
     // child must be placed with enter() instead.
     virtual int clone_into_fd() const = 0;
+    // Files the held child writes "0" into itself before exec (ExecPlan::join_fds), each
+    // moving it into one more cgroup: the v1 'tasks' files of a hybrid run. v1 cannot be
+    // cloned into, and a task that moves itself skips the global lock (an RCU grace
+    // period, ~9 ms) that a move by pid into cgroup.procs waits for.
+    virtual std::vector<std::string> join_files() const { return {}; }
     // Places a child that is held before exec (cloned_into: it was cloned straight into
-    // clone_into_fd()). For systemd this starts the scope.
+    // clone_into_fd()) in the cgroups join_files() does not cover. For systemd this
+    // starts the scope.
     virtual void enter(pid_t pid, bool cloned_into) = 0;
 
     virtual const CgroupIdentity& identity() const = 0;
@@ -238,9 +244,8 @@ class CgroupView {
     // Blocks until cgroup.events says "populated 0" or the timeout passes; event driven
     // (inotify on cgroup.events). True when empty.
     bool wait_until_empty(std::chrono::milliseconds timeout) const;
-    // Writes pid into cgroup.procs of every v1 directory (and of the unified one unless
-    // skip_unified).
-    void attach(pid_t pid, bool skip_unified) const;
+    // The 'tasks' file of every v1 directory.
+    std::vector<std::string> v1_tasks_files() const;
 };
 
 // Is this still the run's cgroup and does it hold a process? Same boot, the same id at

@@ -142,12 +142,11 @@ bool CgroupView::wait_until_empty(std::chrono::milliseconds timeout) const {
            sys::Inotify::wait_until(unified + "/cgroup.events", IN_MODIFY, empty, timeout);
 }
 
-void CgroupView::attach(pid_t pid, bool skip_unified) const {
-    std::string text = std::to_string(pid);
-    for (const auto& directory : directories()) {
-        if (skip_unified && directory == unified) continue;
-        sys::write_file(directory + "/cgroup.procs", text, "move the command into cgroup");
-    }
+std::vector<std::string> CgroupView::v1_tasks_files() const {
+    std::vector<std::string> files;
+    for (const auto& directory : directories())
+        if (directory != unified) files.push_back(directory + "/tasks");
+    return files;
 }
 
 std::uint64_t cgroup_id(const std::string& directory) {

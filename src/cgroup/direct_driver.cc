@@ -39,7 +39,9 @@ OwnedRunCgroup::~OwnedRunCgroup() {
 }
 
 void OwnedRunCgroup::enter(pid_t pid, bool cloned_into) {
-    view_.attach(pid, cloned_into);
+    if (!cloned_into)
+        sys::write_file(view_.unified + "/cgroup.procs", std::to_string(pid),
+                        "move the command into cgroup");
 }
 
 void OwnedRunCgroup::remove() {

@@ -21,6 +21,7 @@ class OwnedRunCgroup final : public RunCgroup {
     ~OwnedRunCgroup() override;
 
     int clone_into_fd() const override { return unified_fd_.get(); }
+    std::vector<std::string> join_files() const override { return view_.v1_tasks_files(); }
     void enter(pid_t pid, bool cloned_into) override;
     const CgroupIdentity& identity() const override { return identity_; }
     const std::string& unified_path() const override { return view_.unified; }

@@ -204,6 +204,13 @@ void Run::Impl::launch() {
     plan.environment = std::move(environment);
     plan.chdir = spec_.chdir;
     plan.cgroup_fd = cgroup_->clone_into_fd();
+    auto join_files = cgroup_->join_files();
+    std::vector<sys::UniqueFd> join_fds;
+    for (const auto& file : join_files) {
+        join_fds.emplace_back(::open(file.c_str(), O_WRONLY | O_CLOEXEC));
+        if (!join_fds.back()) throw SystemError("move the command into cgroup", file, errno);
+        plan.join_fds.push_back(join_fds.back().get());
+    }
     if (spec_.jobs) {
         std::optional<run::TokenRule> rule;
         auto limit = spec_.limits.memory_max ? spec_.limits.memory_max : spec_.limits.memory_high;
@@ -228,6 +235,7 @@ void Run::Impl::launch() {
     child_ = sys::ChildProcess::spawn_held(plan);
     out.write.reset();
     err.write.reset();
+    join_fds.clear();
     try {
         cgroup_->enter(child_->pid(), child_->cloned_into_cgroup());
     } catch (...) {
@@ -248,7 +256,12 @@ void Run::Impl::launch() {
     started_ = Clock::now();
     if (auto failure = child_->release()) {
         child_->reap(true);
-        if (failure->step == sys::ChildProcess::StartFailure::Step::chdir)
+        using Step = sys::ChildProcess::StartFailure::Step;
+        if (failure->step == Step::join)
+            throw SystemError("move the command into cgroup",
+                              join_files.at(static_cast<std::size_t>(failure->which)),
+                              failure->error);
+        if (failure->step == Step::chdir)
             throw SystemError("change directory to", spec_.chdir.value_or(""), failure->error);
         throw CommandError("cannot run '" + spec_.argv[0] + "': " + std::strerror(failure->error),
                            failure->error == ENOENT ? kExitNotFound : kExitNotExecutable);

@@ -38,6 +38,7 @@ struct ChildArgs {
     int stdout_fd, stderr_fd, go_fd, status_fd;
     int parent_go_fd, parent_status_fd;  // the parent's ends, closed in the child
     std::vector<int> inherit_fds;
+    std::vector<int> join_fds;
 };
 
 [[noreturn]] void child_main(const ChildArgs& a) {
@@ -45,6 +46,17 @@ struct ChildArgs {
     // (closing its end) must read as EOF here.
     ::close(a.parent_go_fd);
     ::close(a.parent_status_fd);
+    // Into the v1 cgroups while the parent goes on: a single-threaded task that moves
+    // itself ("0" into 'tasks') skips the global lock a move by pid takes, whose RCU
+    // grace period costs milliseconds. A failure is reported at release().
+    for (std::size_t i = 0; i < a.join_fds.size(); ++i) {
+        if (::write(a.join_fds[i], "0", 1) == 1) continue;
+        ChildProcess::StartFailure failure{ChildProcess::StartFailure::Step::join, errno,
+                                           static_cast<int>(i)};
+        (void)!::write(a.status_fd, &failure, sizeof failure);
+        ::_exit(125);
+    }
+    for (int fd : a.join_fds) ::close(fd);
     char byte;
     ssize_t n;
     do {
@@ -199,6 +211,7 @@ ChildProcess ChildProcess::spawn_held(const ExecPlan& plan) {
     args.parent_go_fd = go.write.get();
     args.parent_status_fd = status.read.get();
     args.inherit_fds = plan.inherit_fds;
+    args.join_fds = plan.join_fds;
 
     ChildProcess child;
     pid_t pid =

@@ -52,14 +52,18 @@ struct ExecPlan {
     // Close-on-exec descriptors of ours the command inherits, at the same numbers (a
     // jobserver's pipe): the flag is cleared in the child only.
     std::vector<int> inherit_fds;
+    // Open cgroup files (v1 'tasks') the child writes "0" into before it waits to be
+    // released: it moves itself into each cgroup, and never runs the command outside one.
+    std::vector<int> join_fds;
 };
 
 class ChildProcess {
   public:
     // What went wrong between release() and exec in the child.
     struct StartFailure {
-        enum class Step { chdir, exec } step;
+        enum class Step { join, chdir, exec } step;
         int error;
+        int which = 0;  // join: the index in ExecPlan::join_fds
     };
 
     // Starts the child, which waits until release(). The signal mask is cleared and
